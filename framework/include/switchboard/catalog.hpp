@@ -59,7 +59,7 @@ struct CatalogIssue {
 };
 
 // Thrown by Catalog::load / parse with every problem found, not just the first.
-class CatalogError : public Error {
+class BOOST_SYMBOL_VISIBLE CatalogError : public Error {
  public:
   explicit CatalogError(std::vector<CatalogIssue> issues);
   const std::vector<CatalogIssue>& issues() const noexcept { return issues_; }

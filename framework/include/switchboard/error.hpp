@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include <boost/config.hpp>
+
 namespace switchboard {
 
 enum class ErrorCategory {
@@ -25,11 +27,15 @@ enum class ErrorCategory {
 std::string_view to_string(ErrorCategory category) noexcept;
 std::optional<ErrorCategory> error_category_from_string(std::string_view name) noexcept;
 
-class Error : public std::runtime_error {
+// Visible from every shared object, so a host catches what a plugin throws.
+class BOOST_SYMBOL_VISIBLE Error : public std::runtime_error {
  public:
   Error(ErrorCategory category, const std::string& message,
         std::optional<std::chrono::milliseconds> retry_after = std::nullopt)
       : std::runtime_error(message), category_(category), retry_after_(retry_after) {}
+  Error(const Error&) = default;
+  Error& operator=(const Error&) = default;
+  ~Error() override;
 
   ErrorCategory category() const noexcept { return category_; }
   // Set for rate_limited errors when the backend said how long to wait.

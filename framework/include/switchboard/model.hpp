@@ -33,7 +33,7 @@ std::string_view to_string(LoadState::Phase phase) noexcept;
 // Thread safety: every method may be called from any thread at any time. generate() may run
 // concurrently on several threads; each implementation documents whether it serialises or
 // batches them (ModelInfo says nothing about it: it is a property of the provider).
-class Model {
+class BOOST_SYMBOL_VISIBLE Model {
  public:
   virtual ~Model() = default;
 

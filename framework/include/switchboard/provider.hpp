@@ -19,7 +19,7 @@ struct ProviderInfo {
 };
 
 // Thread safety: open() and info() may be called from any thread.
-class LLMProvider {
+class BOOST_SYMBOL_VISIBLE LLMProvider {
  public:
   virtual ~LLMProvider() = default;
 
