@@ -1,0 +1,67 @@
+#pragma once
+// The BPE model of tokenizer.json ("model": {"type": "BPE", ...}): a vocabulary, ranked merges,
+// and the options byte-level (GPT-2, Llama 3, Qwen) and SentencePiece-style (Llama 2, Mistral,
+// Phi-3) tokenizers use: byte_fallback, unk_token with fuse_unk, ignore_merges,
+// continuing_subword_prefix and end_of_word_suffix. Dropout is refused (encoding must be
+// deterministic).
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "../json_field.hpp"
+#include "piece_cache.hpp"
+
+namespace switchboard::local {
+
+class BpeModel {
+ public:
+  static std::unique_ptr<BpeModel> from_json(const JsonField& model);
+
+  // Appends the ids of one pre-tokenized piece. Safe to call from many threads at once.
+  void tokenize(std::string_view piece, std::vector<int32_t>& ids) const;
+
+  std::optional<int32_t> token_to_id(std::string_view token) const;
+  const std::string* id_to_token(int32_t id) const;  // nullptr for ids the vocabulary lacks
+  size_t id_limit() const { return tokens_by_id_.size(); }  // one past the highest id
+  size_t vocab_entries() const { return vocab_.size(); }
+  const std::optional<std::string>& unk_token() const { return unk_token_; }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view text) const noexcept { return std::hash<std::string_view>{}(text); }
+  };
+  struct Merge {
+    uint32_t rank;
+    int32_t merged_id;
+  };
+  static uint64_t pair_key(int32_t left, int32_t right) {
+    return (static_cast<uint64_t>(static_cast<uint32_t>(left)) << 32) | static_cast<uint32_t>(right);
+  }
+
+  void split_into_symbols(std::string_view piece, std::vector<int32_t>& symbols, std::vector<uint32_t>& lengths) const;
+  void merge(std::vector<int32_t>& symbols, std::vector<uint32_t>& lengths) const;
+
+  std::unordered_map<std::string, int32_t, Hash, std::equal_to<>> vocab_;
+  std::vector<std::string> tokens_by_id_;
+  std::vector<bool> id_present_;
+  std::unordered_map<uint64_t, Merge> merges_;
+  std::optional<std::string> unk_token_;
+  std::optional<int32_t> unk_id_;
+  std::string continuing_subword_prefix_;
+  std::string end_of_word_suffix_;
+  bool fuse_unk_ = false;
+  bool byte_fallback_ = false;
+  bool ignore_merges_ = false;
+  std::array<int32_t, 256> byte_fallback_ids_{};  // the id of "<0xXX>", or -1
+  PieceCache cache_;
+};
+
+}  // namespace switchboard::local
