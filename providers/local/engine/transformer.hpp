@@ -1,0 +1,82 @@
+#pragma once
+// One decoder-only transformer forward pass for every supported family, read top to bottom:
+// config (ModelConfig), weights (TransformerWeights), run state (KVCache + Scratch).
+// What differs between families is a field of ModelConfig, never a branch on model_type.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "backends/backend.hpp"
+#include "engine/weight_matrix.hpp"
+#include "model/model_config.hpp"
+#include "model/tensor_store.hpp"
+
+namespace switchboard::local {
+
+struct LayerWeights {
+  std::vector<float> input_norm;
+  std::vector<float> post_attention_norm;  // llama-style: before the MLP; sandwich: after attention
+  std::vector<float> pre_feedforward_norm;   // sandwich only
+  std::vector<float> post_feedforward_norm;  // sandwich only
+  std::vector<float> q_norm, k_norm;         // qk_norm only; head_dim each
+  WeightMatrix q, k, v;                      // or qkv when fused
+  WeightMatrix qkv;
+  std::vector<float> q_bias, k_bias, v_bias;
+  WeightMatrix o;
+  WeightMatrix gate, up;  // or gate_up when fused
+  WeightMatrix gate_up;
+  WeightMatrix down;
+  std::vector<float> inverse_frequencies;  // this layer's RoPE
+};
+
+struct TransformerWeights {
+  WeightMatrix embedding;
+  WeightMatrix lm_head;  // empty (rows == 0) when tied to the embedding
+  std::vector<float> final_norm;
+  std::vector<LayerWeights> layers;
+
+  const WeightMatrix& output() const { return lm_head.rows ? lm_head : embedding; }
+  std::size_t bytes() const;
+};
+
+// How to store weights that the folder holds as floats: as they are, or quantized on load.
+struct LoadOptions {
+  int quantize_bits = 0;  // 0, 4 or 8
+  int quantize_group_size = 64;
+};
+
+TransformerWeights load_transformer_weights(const TensorStore& store, const ModelConfig& config, const LoadOptions& options = {});
+
+// The keys and values of every layer for the positions seen so far.
+struct KVCache {
+  KVCache(const ModelConfig& config, int capacity);
+  int capacity = 0;
+  int length = 0;  // positions filled
+  std::size_t kv_width = 0;
+  std::vector<std::vector<float>> keys, values;  // per layer: capacity × kv_width
+};
+
+// Called with the last token's vector after each stage (for comparing against references).
+using ForwardObserver = std::function<void(std::string_view stage, std::span<const float> last_token)>;
+
+class Transformer {
+ public:
+  Transformer(const ModelConfig& config, const TransformerWeights& weights, Backend& backend);
+
+  // Runs `tokens` at positions cache.length..., appends their keys and values to the cache, and
+  // returns the logits of the last token (all tokens when all_logits: tokens × vocab_size).
+  // Throws Error(invalid_request) when the cache has no room for them.
+  std::vector<float> forward(std::span<const std::int32_t> tokens, KVCache& cache, bool all_logits = false,
+                             const ForwardObserver& observe = {});
+
+ private:
+  const ModelConfig& config_;
+  const TransformerWeights& weights_;
+  Backend& backend_;
+};
+
+}  // namespace switchboard::local

@@ -1,0 +1,250 @@
+#include "engine/weight_matrix.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include <switchboard/error.hpp>
+
+namespace switchboard::local {
+namespace {
+
+std::string shape_text(std::int64_t rows, std::int64_t cols) {
+  return "[" + std::to_string(rows) + ", " + std::to_string(cols) + "]";
+}
+
+[[noreturn]] void wrong_shape(const TensorView& view, const std::string& expected) {
+  throw Error(ErrorCategory::model_format, "tensor " + view.describe() + ": expected " + expected);
+}
+
+float read_scalar(const std::byte* base, DType dtype, std::size_t index) {
+  switch (dtype) {
+    case DType::f32: {
+      float value;
+      std::memcpy(&value, base + index * 4, 4);
+      return value;
+    }
+    case DType::bf16:
+    case DType::f16: {
+      std::uint16_t bits;
+      std::memcpy(&bits, base + index * 2, 2);
+      return dtype == DType::bf16 ? bf16_to_float(bits) : f16_to_float(bits);
+    }
+    case DType::u32: break;
+  }
+  return 0;
+}
+
+}  // namespace
+
+float bf16_to_float(std::uint16_t bits) {
+  const std::uint32_t wide = static_cast<std::uint32_t>(bits) << 16;
+  float value;
+  std::memcpy(&value, &wide, 4);
+  return value;
+}
+
+std::uint16_t float_to_bf16(float value) {
+  std::uint32_t bits;
+  std::memcpy(&bits, &value, 4);
+  if (std::isnan(value)) return static_cast<std::uint16_t>((bits >> 16) | 0x40);
+  const std::uint32_t rounding = 0x7FFF + ((bits >> 16) & 1);  // round to nearest even
+  return static_cast<std::uint16_t>((bits + rounding) >> 16);
+}
+
+float f16_to_float(std::uint16_t bits) {
+  const std::uint32_t sign = (bits & 0x8000u) << 16;
+  std::uint32_t exponent = (bits >> 10) & 0x1F;
+  std::uint32_t mantissa = bits & 0x3FF;
+  std::uint32_t result;
+  if (exponent == 0) {
+    if (mantissa == 0) {
+      result = sign;
+    } else {  // subnormal: normalise
+      exponent = 127 - 15 + 1;
+      while ((mantissa & 0x400) == 0) {
+        mantissa <<= 1;
+        --exponent;
+      }
+      mantissa &= 0x3FF;
+      result = sign | (exponent << 23) | (mantissa << 13);
+    }
+  } else if (exponent == 31) {
+    result = sign | 0x7F800000u | (mantissa << 13);
+  } else {
+    result = sign | ((exponent + 127 - 15) << 23) | (mantissa << 13);
+  }
+  float value;
+  std::memcpy(&value, &result, 4);
+  return value;
+}
+
+const char* weight_format_name(WeightFormat format) {
+  switch (format) {
+    case WeightFormat::f32: return "f32";
+    case WeightFormat::f16: return "f16";
+    case WeightFormat::bf16: return "bf16";
+    case WeightFormat::affine4: return "mlx-affine-4bit";
+    case WeightFormat::affine8: return "mlx-affine-8bit";
+  }
+  return "?";
+}
+
+std::size_t WeightMatrix::row_bytes() const {
+  switch (format) {
+    case WeightFormat::f32: return static_cast<std::size_t>(cols) * 4;
+    case WeightFormat::f16:
+    case WeightFormat::bf16: return static_cast<std::size_t>(cols) * 2;
+    case WeightFormat::affine4: return static_cast<std::size_t>(cols) / 2;
+    case WeightFormat::affine8: return static_cast<std::size_t>(cols);
+  }
+  return 0;
+}
+
+std::size_t WeightMatrix::bytes() const {
+  std::size_t total = row_bytes() * static_cast<std::size_t>(rows);
+  if (quantized()) total += 2 * static_cast<std::size_t>(rows) * (cols / group_size) * dtype_size(scale_dtype);
+  return total;
+}
+
+void WeightMatrix::dequantize_row(int row, float* out) const {
+  const std::byte* values = data + row_bytes() * static_cast<std::size_t>(row);
+  switch (format) {
+    case WeightFormat::f32:
+      std::memcpy(out, values, static_cast<std::size_t>(cols) * 4);
+      return;
+    case WeightFormat::bf16:
+    case WeightFormat::f16:
+      for (int c = 0; c < cols; ++c) out[c] = read_scalar(values, format == WeightFormat::bf16 ? DType::bf16 : DType::f16, c);
+      return;
+    case WeightFormat::affine4:
+    case WeightFormat::affine8: {
+      const int groups = cols / group_size;
+      const std::size_t first_group = static_cast<std::size_t>(row) * groups;
+      const int bits_per_value = bits();
+      const std::uint32_t mask = (1u << bits_per_value) - 1;
+      const int per_word = 32 / bits_per_value;
+      for (int g = 0; g < groups; ++g) {
+        const float scale = read_scalar(scales, scale_dtype, first_group + g);
+        const float bias = read_scalar(biases, scale_dtype, first_group + g);
+        for (int c = g * group_size; c < (g + 1) * group_size; ++c) {
+          std::uint32_t word;
+          std::memcpy(&word, values + static_cast<std::size_t>(c / per_word) * 4, 4);
+          const std::uint32_t q = (word >> (bits_per_value * (c % per_word))) & mask;
+          out[c] = scale * static_cast<float>(q) + bias;
+        }
+      }
+      return;
+    }
+  }
+}
+
+WeightMatrix load_weight_matrix(const TensorStore& store, const std::string& module, const ModelConfig& config, int rows,
+                                int cols) {
+  const TensorView& weight = store.require(module + ".weight");
+  WeightMatrix matrix;
+  matrix.name = module;
+  matrix.rows = rows;
+  matrix.cols = cols;
+  matrix.data = weight.bytes.data();
+  if (weight.dtype != DType::u32) {
+    if (weight.shape.size() != 2 || weight.shape[0] != rows || weight.shape[1] != cols)
+      wrong_shape(weight, "shape " + shape_text(rows, cols));
+    matrix.format = weight.dtype == DType::f32 ? WeightFormat::f32 : weight.dtype == DType::f16 ? WeightFormat::f16 : WeightFormat::bf16;
+    return matrix;
+  }
+
+  auto [bits, group_size] = config.quantization.for_module(module);
+  if (bits == 0)
+    throw Error(ErrorCategory::model_format, "tensor " + weight.describe() +
+                                                 ": packed uint32 weights, but config.json's quantization does not cover '" + module + "'");
+  if (cols % group_size != 0 || (cols * bits) % 32 != 0)
+    wrong_shape(weight, std::to_string(cols) + " input columns to divide into groups of " + std::to_string(group_size));
+  const int packed_cols = cols * bits / 32;
+  if (weight.shape.size() != 2 || weight.shape[0] != rows || weight.shape[1] != packed_cols)
+    wrong_shape(weight, "packed shape " + shape_text(rows, packed_cols) + " (" + std::to_string(bits) + "-bit values of a " +
+                            shape_text(rows, cols) + " matrix)");
+  const TensorView& scales = store.require(module + ".scales");
+  const TensorView& biases = store.require(module + ".biases");
+  for (const TensorView* side : {&scales, &biases}) {
+    if (side->dtype == DType::u32) wrong_shape(*side, "a float dtype");
+    if (side->shape.size() != 2 || side->shape[0] != rows || side->shape[1] != cols / group_size)
+      wrong_shape(*side, "shape " + shape_text(rows, cols / group_size) + " (group size " + std::to_string(group_size) + ")");
+  }
+  if (scales.dtype != biases.dtype) wrong_shape(biases, std::string("the dtype of its scales (") + dtype_name(scales.dtype) + ")");
+  matrix.format = bits == 4 ? WeightFormat::affine4 : WeightFormat::affine8;
+  matrix.group_size = group_size;
+  matrix.scales = scales.bytes.data();
+  matrix.biases = biases.bytes.data();
+  matrix.scale_dtype = scales.dtype;
+  return matrix;
+}
+
+WeightMatrix quantize_affine(const WeightMatrix& source, int bits, int group_size) {
+  if ((bits != 4 && bits != 8) || source.cols % group_size != 0)
+    throw Error(ErrorCategory::invalid_request, "cannot quantize '" + source.name + "' (" + std::to_string(source.cols) +
+                                                    " columns) to " + std::to_string(bits) + " bits in groups of " +
+                                                    std::to_string(group_size));
+  WeightMatrix result;
+  result.name = source.name;
+  result.format = bits == 4 ? WeightFormat::affine4 : WeightFormat::affine8;
+  result.rows = source.rows;
+  result.cols = source.cols;
+  result.group_size = group_size;
+  result.scale_dtype = DType::bf16;
+  const int groups = source.cols / group_size;
+  const std::size_t value_bytes = result.row_bytes() * source.rows;
+  const std::size_t side_bytes = static_cast<std::size_t>(source.rows) * groups * 2;
+  result.owned.resize(value_bytes + 2 * side_bytes);
+  std::byte* values = result.owned.data();
+  auto* scales = reinterpret_cast<std::uint16_t*>(values + value_bytes);
+  auto* biases = reinterpret_cast<std::uint16_t*>(values + value_bytes + side_bytes);
+  const float levels = static_cast<float>((1 << bits) - 1);
+  const int per_word = 32 / bits;
+  std::vector<float> row(static_cast<std::size_t>(source.cols));
+  for (int r = 0; r < source.rows; ++r) {
+    source.dequantize_row(r, row.data());
+    auto* words = reinterpret_cast<std::uint32_t*>(values + result.row_bytes() * r);
+    std::fill(words, words + source.cols / per_word, 0u);
+    for (int g = 0; g < groups; ++g) {
+      const float* group = row.data() + static_cast<std::size_t>(g) * group_size;
+      const auto [lowest, highest] = std::minmax_element(group, group + group_size);
+      // As mlx does: snap the scale so the group's larger-magnitude end is represented exactly.
+      float scale = std::max((*highest - *lowest) / levels, 1e-7f);
+      const bool low_end = std::fabs(*lowest) > std::fabs(*highest);
+      const float edge = low_end ? *lowest : *highest;
+      if (low_end) scale = -scale;
+      float bias = 0;
+      const float q0 = std::rint(edge / scale);
+      if (q0 != 0) {
+        scale = edge / q0;
+        bias = edge;
+      }
+      const std::uint16_t stored_scale = float_to_bf16(scale);
+      const std::uint16_t stored_bias = float_to_bf16(bias);
+      scales[static_cast<std::size_t>(r) * groups + g] = stored_scale;
+      biases[static_cast<std::size_t>(r) * groups + g] = stored_bias;
+      const float s = bf16_to_float(stored_scale), b = bf16_to_float(stored_bias);
+      for (int i = 0; i < group_size; ++i) {
+        const float q = std::clamp(std::rint((group[i] - b) / s), 0.0f, levels);
+        const int c = g * group_size + i;
+        words[c / per_word] |= static_cast<std::uint32_t>(q) << (bits * (c % per_word));
+      }
+    }
+  }
+  result.data = values;
+  result.scales = reinterpret_cast<const std::byte*>(scales);
+  result.biases = reinterpret_cast<const std::byte*>(biases);
+  return result;
+}
+
+std::vector<float> load_vector(const TensorStore& store, const std::string& name, int length) {
+  const TensorView& view = store.require(name);
+  if (view.shape.size() != 1 || view.shape[0] != length || view.dtype == DType::u32)
+    wrong_shape(view, "a float vector of " + std::to_string(length));
+  std::vector<float> values(static_cast<std::size_t>(length));
+  for (int i = 0; i < length; ++i) values[static_cast<std::size_t>(i)] = read_scalar(view.bytes.data(), view.dtype, i);
+  return values;
+}
+
+}  // namespace switchboard::local

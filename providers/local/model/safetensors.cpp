@@ -1,0 +1,142 @@
+#include "model/safetensors.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <limits>
+
+#include <nlohmann/json.hpp>
+
+#include <switchboard/error.hpp>
+
+namespace switchboard::local {
+namespace {
+
+[[noreturn]] void fail(const std::filesystem::path& file, const std::string& what) {
+  throw Error(ErrorCategory::model_format, file.string() + ": " + what);
+}
+
+DType parse_dtype(const std::filesystem::path& file, const std::string& tensor, const std::string& name) {
+  if (name == "F32") return DType::f32;
+  if (name == "F16") return DType::f16;
+  if (name == "BF16") return DType::bf16;
+  if (name == "U32") return DType::u32;
+  fail(file, "tensor '" + tensor + "': unsupported dtype '" + name + "' (supported: F32, F16, BF16, U32)");
+}
+
+}  // namespace
+
+std::size_t dtype_size(DType dtype) { return dtype == DType::f16 || dtype == DType::bf16 ? 2 : 4; }
+
+const char* dtype_name(DType dtype) {
+  switch (dtype) {
+    case DType::f32: return "f32";
+    case DType::f16: return "f16";
+    case DType::bf16: return "bf16";
+    case DType::u32: return "u32";
+  }
+  return "?";
+}
+
+std::int64_t TensorView::elements() const {
+  std::int64_t count = 1;
+  for (auto d : shape) count *= d;
+  return count;
+}
+
+std::string TensorView::describe() const {
+  std::string text = "'" + name + "' (" + dtype_name(dtype) + " [";
+  for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+  return text + "]) in " + file.string();
+}
+
+SafetensorsFile::SafetensorsFile(const std::filesystem::path& file) : path_(file) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(ErrorCategory::not_found, file.string() + ": cannot open: " + std::strerror(errno));
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) {
+    ::close(fd);
+    fail(file, std::string("cannot stat: ") + std::strerror(errno));
+  }
+  size_ = static_cast<std::size_t>(info.st_size);
+  if (size_ < 8) {
+    ::close(fd);
+    fail(file, "truncated: " + std::to_string(size_) + " bytes, shorter than the 8-byte header length");
+  }
+  mapping_ = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (mapping_ == MAP_FAILED) {
+    mapping_ = nullptr;
+    fail(file, std::string("cannot map: ") + std::strerror(errno));
+  }
+  try {
+    const auto* base = static_cast<const std::byte*>(mapping_);
+    std::uint64_t header_size = 0;
+    std::memcpy(&header_size, base, 8);  // little-endian on every platform we build for
+    if (header_size > size_ - 8)
+      fail(file, "header length " + std::to_string(header_size) + " runs past the end of the file (" +
+                     std::to_string(size_) + " bytes): truncated or not a safetensors file");
+    nlohmann::json header;
+    try {
+      header = nlohmann::json::parse(reinterpret_cast<const char*>(base + 8), reinterpret_cast<const char*>(base + 8 + header_size));
+    } catch (const nlohmann::json::exception& error) {
+      fail(file, std::string("header is not valid JSON: ") + error.what());
+    }
+    if (!header.is_object()) fail(file, "header is not a JSON object");
+    const std::size_t data_start = 8 + header_size;
+    const std::size_t data_size = size_ - data_start;
+    for (const auto& [name, entry] : header.items()) {
+      if (name == "__metadata__") {
+        if (entry.is_object())
+          for (const auto& [key, value] : entry.items())
+            if (value.is_string()) metadata_[key] = value.get<std::string>();
+        continue;
+      }
+      if (!entry.is_object() || !entry.contains("dtype") || !entry.contains("shape") || !entry.contains("data_offsets"))
+        fail(file, "tensor '" + name + "': expected an object with dtype, shape and data_offsets");
+      const auto& dtype = entry["dtype"];
+      const auto& shape = entry["shape"];
+      const auto& offsets = entry["data_offsets"];
+      if (!dtype.is_string()) fail(file, "tensor '" + name + "': dtype must be a string");
+      if (!shape.is_array()) fail(file, "tensor '" + name + "': shape must be a list of integers");
+      if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() || !offsets[1].is_number_unsigned())
+        fail(file, "tensor '" + name + "': data_offsets must be two non-negative integers");
+      TensorView view;
+      view.name = name;
+      view.file = file;
+      view.dtype = parse_dtype(file, name, dtype.get<std::string>());
+      std::uint64_t count = 1;
+      for (const auto& d : shape) {
+        if (!d.is_number_unsigned()) fail(file, "tensor '" + name + "': shape must be a list of non-negative integers");
+        const auto extent = d.get<std::uint64_t>();
+        if (extent != 0 && count > std::numeric_limits<std::uint64_t>::max() / 16 / extent)
+          fail(file, "tensor '" + name + "': shape is too large");
+        count *= extent;
+        view.shape.push_back(static_cast<std::int64_t>(extent));
+      }
+      const auto begin = offsets[0].get<std::uint64_t>();
+      const auto end = offsets[1].get<std::uint64_t>();
+      if (begin > end || end > data_size)
+        fail(file, "tensor '" + name + "': data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
+                       ") lie outside the data section of " + std::to_string(data_size) + " bytes");
+      if (end - begin != count * dtype_size(view.dtype))
+        fail(file, "tensor '" + name + "': " + std::to_string(end - begin) + " bytes of data for a shape of " +
+                       std::to_string(count) + " " + dtype_name(view.dtype) + " values");
+      view.bytes = {base + data_start + begin, static_cast<std::size_t>(end - begin)};
+      tensors_.emplace(name, std::move(view));
+    }
+  } catch (...) {
+    ::munmap(mapping_, size_);
+    mapping_ = nullptr;
+    throw;
+  }
+}
+
+SafetensorsFile::~SafetensorsFile() {
+  if (mapping_) ::munmap(mapping_, size_);
+}
+
+}  // namespace switchboard::local
