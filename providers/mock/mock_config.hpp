@@ -47,8 +47,8 @@ struct MockConfig {
   std::optional<Error> fail_load;
 };
 
-// Reads and checks options. `owner` starts every error message ("catalog.yaml:4:3: mock model
-// 'chat'"), which then names the key and what was expected. Throws Error(config).
+// Reads and checks options. `owner` starts every error message ("mock model 'chat'"), which
+// then names the key and what was expected. Throws Error(config).
 MockConfig parse_config(const nlohmann::json& options, const std::string& owner);
 
 // The provider's options with the model's laid over them, key by key.

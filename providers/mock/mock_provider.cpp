@@ -10,15 +10,11 @@
 namespace switchboard::mock {
 namespace {
 
-std::string describe(const SourceLocation& where, const std::string& what) {
-  return where.file.empty() ? what : where.to_string() + ": " + what;
-}
-
 class MockProvider : public LLMProvider {
  public:
   explicit MockProvider(const ProviderEntry& entry) : entry_(entry) {
     // Checked here so that a mistake in the provider's options is reported once, by name.
-    parse_config(entry_.options, describe(entry_.where, "mock provider '" + entry_.name + "'"));
+    parse_config(entry_.options, "mock provider '" + entry_.name + "'");
   }
 
   ProviderInfo info() const override {
@@ -26,7 +22,8 @@ class MockProvider : public LLMProvider {
   }
 
   std::shared_ptr<Model> open(const ModelEntry& entry) override {
-    const auto owner = describe(entry.where, "mock model '" + entry.name + "'");
+    // Errors name the model but not its place in the catalog: Runtime and Registry add that.
+    const auto owner = "mock model '" + entry.name + "'";
     if (!entry.options.is_object())
       throw Error(ErrorCategory::config, owner + ": options: expected a mapping, got " + entry.options.dump());
     auto config = parse_config(layer_options(entry_.options, entry.options), owner);
