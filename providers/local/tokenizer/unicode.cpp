@@ -120,10 +120,11 @@ void compose(std::u32string& text) {
   text.resize(written);
 }
 
-// Text made only of these bytes is already in the normal form: nothing below U+0300 decomposes
-// canonically or combines; nothing in ASCII decomposes at all.
+// Text made only of bytes below a limit is already in the normal form: below U+0300 nothing
+// combines (so NFC has nothing to do), below U+00C0 nothing decomposes canonically, and ASCII
+// has no compatibility decompositions either.
 bool unchanged_by(std::string_view text, NormalForm form) noexcept {
-  const unsigned char limit = (form == NormalForm::nfc || form == NormalForm::nfd) ? 0xCC : 0x80;
+  const unsigned char limit = form == NormalForm::nfc ? 0xCC : form == NormalForm::nfd ? 0xC3 : 0x80;
   return std::all_of(text.begin(), text.end(), [limit](char c) { return static_cast<unsigned char>(c) < limit; });
 }
 
