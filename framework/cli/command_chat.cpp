@@ -1,0 +1,107 @@
+// `switchboard chat`: a conversation, one line of stdin per turn.
+
+#include <iostream>
+#include <string>
+
+#include <switchboard/switchboard.hpp>
+
+#include "command.hpp"
+#include "exit_codes.hpp"
+#include "generation_flags.hpp"
+#include "interrupts.hpp"
+#include "output.hpp"
+#include "runtime_access.hpp"
+
+namespace switchboard::cli {
+namespace {
+
+constexpr std::string_view kPrompt = "> ";
+
+void show_prompt(bool interactive) {
+  if (interactive) write_stdout(kPrompt);
+}
+
+// Streams one reply to stdout; a cancelled or failed reply is reported on stderr and the
+// conversation goes on.
+void answer(ChatSession& session, std::string line, InterruptWatcher& interrupts) {
+  bool ends_with_newline = true;
+  Completion completion;
+  {
+    InterruptWatcher::Reply reply(interrupts);
+    completion = session.send(
+        std::move(line),
+        [&ends_with_newline](const Chunk& chunk) {
+          if (chunk.text.empty()) return;
+          write_stdout(chunk.text);
+          ends_with_newline = chunk.text.back() == '\n';
+        },
+        reply.token());
+  }
+  if (!ends_with_newline) write_stdout("\n");
+  if (completion.finish_reason == FinishReason::cancelled) {
+    print_note("[reply cancelled]");
+  } else if (completion.finish_reason == FinishReason::error) {
+    print_error("generation failed: " +
+                (completion.error ? std::string(to_string(completion.error->category())) + ": " +
+                                        completion.error->what()
+                                  : std::string("the provider gave no reason")));
+  }
+}
+
+int run(const CommandContext& context) {
+  const auto& arguments = context.arguments;
+  if (!arguments.positionals().empty()) {
+    throw UsageError("'switchboard chat' takes no arguments, got '" + arguments.positionals().front() +
+                     "'; type the messages on stdin");
+  }
+  GenerationOptions options = generation_options_from(arguments);
+  const bool interactive = stdin_is_terminal();
+
+  InterruptWatcher interrupts([interactive] {
+    print_note("\n(Ctrl-C cancels a reply while it is written; type /exit or press Ctrl-D to leave)");
+    show_prompt(interactive);
+  });
+  Runtime runtime = open_runtime(context.catalog_file);
+  ChatSession session(open_model(runtime, arguments.value("--model").value_or("")), options);
+  if (auto system = arguments.value("--system")) session.set_system(*system);
+
+  std::string line;
+  show_prompt(interactive);
+  while (std::getline(std::cin, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line == "/exit") break;
+    if (line == "/reset") {
+      session.clear();
+      print_note("(conversation cleared)");
+    } else if (line.starts_with('/')) {
+      print_note("unknown chat command '" + line + "'; the commands are /reset and /exit");
+    } else if (!line.empty()) {
+      answer(session, std::move(line), interrupts);
+    }
+    show_prompt(interactive);
+  }
+  if (interactive) write_stdout("\n");
+  return kExitSuccess;
+}
+
+}  // namespace
+
+Command chat_command() {
+  Command command{
+      .name = "chat",
+      .summary = "talk with a model, one line per turn",
+      .usage = "chat [options]",
+      .description =
+          "Reads one message per line from stdin and streams each reply to stdout; the model\n"
+          "sees the whole conversation. Lines that are commands:\n"
+          "  /reset   forget the conversation (the system message stays)\n"
+          "  /exit    leave (so does end of input, Ctrl-D)\n"
+          "Ctrl-C cancels the reply being written and keeps the conversation going.\n"
+          "The prompt \"> \" is shown only when stdin is a terminal.",
+      .options = generation_option_specs(),
+      .run = run,
+  };
+  return command;
+}
+
+}  // namespace switchboard::cli
