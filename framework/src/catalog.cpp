@@ -304,7 +304,7 @@ class CatalogReader {
     std::optional<Located> result;
     try {
       result = read_document(YAML::Load(yaml));
-    } catch (const YAML::ParserException& error) {
+    } catch (const YAML::Exception& error) {  // syntax errors, and limits such as nesting depth
       issue({file.shown, error.mark.line + 1, error.mark.column + 1}, "",
             "YAML syntax error: " + error.msg);
     }

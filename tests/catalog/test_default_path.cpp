@@ -30,5 +30,29 @@ TEST(DefaultPath, WithoutTheVariableItIsADefaultYamlThatShips) {
   }
 }
 
+// The catalogs that ship must read cleanly: a mistake there breaks every host's first run.
+TEST(ShippedCatalogs, EveryRegistryCatalogIsValid) {
+  const std::filesystem::path registry = std::filesystem::path(SWITCHBOARD_TEST_DATA) / "../registry";
+  int checked = 0;
+  for (const auto& file : std::filesystem::directory_iterator(registry)) {
+    if (file.path().extension() != ".yaml") continue;
+    SCOPED_TRACE(file.path().string());
+    ++checked;
+    try {
+      const Catalog catalog = Catalog::load(file.path());
+      for (const auto& [name, model] : catalog.models()) {
+        EXPECT_TRUE(catalog.providers().contains(model.provider)) << name;
+      }
+    } catch (const Error& error) {
+      ADD_FAILURE() << error.what();
+    }
+  }
+  EXPECT_GT(checked, 0);
+  ScopedEnv unset("SWITCHBOARD_CATALOG", std::nullopt);
+  const Catalog shipped = Catalog::load(Catalog::default_path());
+  EXPECT_FALSE(shipped.default_model().empty());
+  EXPECT_EQ(shipped.model().name, shipped.default_model());
+}
+
 }  // namespace
 }  // namespace switchboard
