@@ -253,6 +253,10 @@ class CatalogReader {
     fs::path shown;
     fs::path absolute;
   };
+  struct OpenFile {
+    fs::path id;  // see identity()
+    fs::path shown;
+  };
   struct Located {
     std::string text;
     SourceLocation where;
@@ -299,7 +303,7 @@ class CatalogReader {
   std::optional<Located> read_file_text(const std::string& yaml, const CatalogFile& file) {
     const CatalogFile* outer = file_;
     file_ = &file;
-    include_stack_.push_back(identity(file.absolute));
+    include_stack_.push_back({identity(file.absolute), file.shown});
     loaded_.insert(identity(file.absolute));
     std::optional<Located> result;
     try {
@@ -319,9 +323,12 @@ class CatalogReader {
         written.is_absolute() ? written : (file_->shown.parent_path() / written).lexically_normal(),
         absolute_path(include.text)};
     const fs::path id = identity(file.absolute);
-    if (std::find(include_stack_.begin(), include_stack_.end(), id) != include_stack_.end()) {
-      issue(include.where, "include", "include cycle: " + file.shown.string() +
-                                          " is already being read (it includes itself)");
+    const auto open = std::find_if(include_stack_.begin(), include_stack_.end(),
+                                   [&](const OpenFile& f) { return f.id == id; });
+    if (open != include_stack_.end()) {
+      std::string chain;
+      for (auto it = open; it != include_stack_.end(); ++it) chain += it->shown.string() + " -> ";
+      issue(include.where, "include", "include cycle: " + chain + file.shown.string());
       return std::nullopt;
     }
     if (loaded_.contains(id)) return std::nullopt;  // shared by two includes: read once
@@ -889,7 +896,7 @@ class CatalogReader {
   Catalog catalog_;
   std::vector<CatalogIssue> issues_;
   const CatalogFile* file_ = nullptr;  // the file being read
-  std::vector<fs::path> include_stack_;
+  std::vector<OpenFile> include_stack_;  // the file being read and those including it
   std::set<fs::path> loaded_;
   std::vector<PendingProvider> pending_providers_;
   std::vector<PendingAliases> pending_aliases_;
