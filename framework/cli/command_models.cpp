@@ -53,7 +53,9 @@ std::string state_text(const Listing& listing) {
   const LoadState& state = *listing.state;
   std::string text(to_string(state.phase));
   if (state.phase == LoadState::Phase::downloading || state.phase == LoadState::Phase::loading) {
-    text += " " + std::to_string(static_cast<int>(std::lround(state.progress * 100))) + "%";
+    text += ' ';
+    text += std::to_string(static_cast<int>(std::lround(state.progress * 100)));
+    text += '%';
   }
   if (state.error) text += ": " + std::string(state.error->what());
   return text;

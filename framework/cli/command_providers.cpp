@@ -54,7 +54,8 @@ std::string as_text(const std::vector<PluginInfo>& plugins, const std::vector<Pr
     std::string status = provider.started ? "started" : "not started";
     if (provider.error) status = "error: " + describe(*provider.error);
     if (provider.started && provider.info && !provider.info->details.empty()) {
-      status += " " + provider.info->details.dump();
+      status += ' ';
+      status += provider.info->details.dump();
     }
     provider_table.add({provider.name, provider.plugin, status});
   }

@@ -18,7 +18,10 @@ std::string option_label(const OptionSpec& option) {
   std::string label;
   if (!option.short_name.empty()) label += std::string(option.short_name) + ", ";
   label += option.name;
-  if (!option.value_name.empty()) label += " " + std::string(option.value_name);
+  if (!option.value_name.empty()) {
+    label += ' ';
+    label += option.value_name;
+  }
   return label;
 }
 
