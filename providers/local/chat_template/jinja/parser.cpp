@@ -105,8 +105,12 @@ class Parser {
       switch (token.kind) {
         case Token::Kind::end:
           if (end_names.size() != 0) {
-            fail("unexpected end of template, expected '" + std::string(*end_names.begin()) + "'" +
-                 open_block_note());
+            // Name the tag that closes the block ("endif"), not an intermediate one ("elif").
+            std::string_view closing = *end_names.begin();
+            for (auto end_name : end_names) {
+              if (end_name.substr(0, 3) == "end") closing = end_name;
+            }
+            fail("unexpected end of template, expected '" + std::string(closing) + "'" + open_block_note());
           }
           return body;
         case Token::Kind::text: {
