@@ -1,6 +1,7 @@
 #include "mock_config.hpp"
 
 #include <initializer_list>
+#include <stdexcept>
 
 namespace switchboard::mock {
 namespace {
@@ -103,10 +104,9 @@ ScriptedReply read_reply(const json& object, const std::string& owner, const std
   if (reader.has("pattern")) {
     const auto pattern = reader.string("pattern");
     try {
-      reply.pattern.emplace(pattern, std::regex::ECMAScript);
-    } catch (const std::regex_error& error) {
-      reader.fail(reader.key_path("pattern"), "not a valid ECMAScript regular expression: " + pattern + " (" +
-                                                   error.what() + ")");
+      reply.pattern.emplace(pattern);
+    } catch (const std::invalid_argument& error) {
+      reader.fail(reader.key_path("pattern"), "not a valid regular expression: " + pattern + " (" + error.what() + ")");
     }
   }
   if (reader.has("reply")) reply.text = reader.string("reply");
@@ -144,7 +144,7 @@ Error read_load_failure(const json& object, const std::string& owner, const std:
 
 bool ScriptedReply::matches(const std::string& input) const {
   if (match) return input == *match;
-  return pattern && std::regex_search(input, *pattern);
+  return pattern && pattern->found_in(input);
 }
 
 MockConfig parse_config(const json& options, const std::string& owner) {

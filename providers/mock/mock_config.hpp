@@ -4,7 +4,6 @@
 
 #include <cstdint>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +12,7 @@
 
 #include "switchboard/error.hpp"
 #include "switchboard/message.hpp"
+#include "pattern.hpp"
 
 namespace switchboard::mock {
 
@@ -20,7 +20,7 @@ namespace switchboard::mock {
 // writes `text`, then calls `tool_calls` (ids are filled in when the reply is written).
 struct ScriptedReply {
   std::optional<std::string> match;    // the whole message, exactly
-  std::optional<std::regex> pattern;   // ECMAScript, found anywhere in the message
+  std::optional<Pattern> pattern;      // found anywhere in the message
   std::string text;
   std::vector<ToolCall> tool_calls;    // arguments as compact JSON text
 

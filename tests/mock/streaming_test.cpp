@@ -58,6 +58,19 @@ TEST(MockStreaming, FirstMatchingReplyWinsAndPatternsSearchTheMessage) {
   EXPECT_EQ(model->generate(ask("hello!")).text, "I do not know.");           // match is exact
 }
 
+TEST(MockStreaming, PatternsSearchLongInputsWithoutExhaustingTheStack) {
+  auto runtime = runtime_for(R"(
+providers:
+  test: { plugin: mock }
+models:
+  long: { provider: test, options: { replies: [ { pattern: "^(a|b)*c$", reply: "found" } ] } }
+)");
+  auto model = runtime.model("long");
+  const std::string many(100'000, 'a');  // one token: no whitespace
+  EXPECT_EQ(model->generate(ask(many + "c")).text, "found");
+  EXPECT_EQ(model->generate(ask(many)).text, "This is a mock reply.");
+}
+
 TEST(MockStreaming, MatchesTheLastUserMessageOfTheConversation) {
   auto runtime = runtime_for(kScripted);
   Request request;
