@@ -45,11 +45,14 @@ class Reader {
     if (!value.is_boolean()) fail(key_path(key), "expected true or false, got " + value.dump());
     return value.get<bool>();
   }
+  // Capped at a day so that the delay always fits a std::chrono duration.
   double milliseconds(const char* key) const {
+    constexpr double kDayMs = 86'400'000;
     const auto& value = at(key);
-    if (!value.is_number() || value.get<double>() < 0)
-      fail(key_path(key), "expected a number of milliseconds >= 0, got " + value.dump());
-    return value.get<double>();
+    const double ms = value.is_number() ? value.get<double>() : -1;
+    if (!(ms >= 0 && ms <= kDayMs))  // also refuses NaN
+      fail(key_path(key), "expected a number of milliseconds >= 0 and <= 86400000 (a day), got " + value.dump());
+    return ms;
   }
   std::int64_t integer(const char* key, std::int64_t minimum) const {
     const auto& value = at(key);

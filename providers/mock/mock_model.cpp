@@ -117,8 +117,9 @@ Completion MockModel::generate(const Request& request, const ChunkSink& on_chunk
   if (phase_.load(std::memory_order_acquire) != LoadState::Phase::ready) {
     LoadState loaded = prepare(stop);
     if (loaded.phase == LoadState::Phase::failed) return failed(std::move(completion), *loaded.error, started);
-    if (loaded.phase != LoadState::Phase::ready) {
+    if (loaded.phase != LoadState::Phase::ready) {  // stopped while loading
       completion.finish_reason = FinishReason::cancelled;
+      completion.timings.total_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
       return completion;
     }
   }

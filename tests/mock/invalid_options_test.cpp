@@ -42,6 +42,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadOptions{"{ colour: blue }", "options.colour", "unknown key"},
         BadOptions{"{ token_delay_ms: fast }", "options.token_delay_ms", "milliseconds"},
         BadOptions{"{ token_delay_ms: -1 }", "options.token_delay_ms", ">= 0"},
+        BadOptions{"{ token_delay_ms: 1e300 }", "options.token_delay_ms", "a day"},
         BadOptions{"{ load_delay_ms: [1] }", "options.load_delay_ms", "milliseconds"},
         BadOptions{"{ loop: \"yes\" }", "options.loop", "true or false"},
         BadOptions{"{ mode: parrot }", "options.mode", "'script' or 'echo'"},
