@@ -14,13 +14,13 @@
 namespace {
 
 using namespace switchboard::local;
-using switchboard::testing::logit_tolerance;
-using switchboard::testing::max_abs_difference;
+using switchboard::fixtures::logit_tolerance;
+using switchboard::fixtures::max_abs_difference;
 using nlohmann::json;
 
 struct LoadedModel {
   explicit LoadedModel(const std::string& name)
-      : folder(switchboard::testing::model_fixture(name)),
+      : folder(switchboard::fixtures::model_fixture(name)),
         config(load_model_config(folder)),
         store(folder),
         weights(load_transformer_weights(store, config)),
@@ -45,7 +45,7 @@ int argmax(const float* logits, int count) { return static_cast<int>(std::max_el
 class Conformance : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    reference = switchboard::testing::read_reference(GetParam());
+    reference = switchboard::fixtures::read_reference(GetParam());
     model = std::make_unique<LoadedModel>(GetParam());
   }
   json reference;
@@ -138,7 +138,7 @@ TEST_P(Conformance, ChunkedPrefillMatchesASinglePass) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, Conformance, ::testing::ValuesIn(switchboard::testing::model_fixture_names()),
+INSTANTIATE_TEST_SUITE_P(Models, Conformance, ::testing::ValuesIn(switchboard::fixtures::model_fixture_names()),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

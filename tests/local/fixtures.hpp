@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace switchboard::testing {
+namespace switchboard::fixtures {
 
 inline std::filesystem::path model_fixture(const std::string& name) {
   return std::filesystem::path(SWITCHBOARD_TEST_DATA) / "fixtures" / "models" / name;
@@ -38,4 +38,4 @@ inline double max_abs_difference(const std::vector<float>& a, const std::vector<
   return a.size() == b.size() ? worst : INFINITY;
 }
 
-}  // namespace switchboard::testing
+}  // namespace switchboard::fixtures

@@ -13,4 +13,5 @@
 #include "switchboard/registry.hpp"
 #include "switchboard/request.hpp"
 #include "switchboard/runtime.hpp"
+#include "switchboard/stop_filter.hpp"
 #include "switchboard/version.hpp"

@@ -210,10 +210,11 @@ WeightMatrix quantize_affine(const WeightMatrix& source, int bits, int group_siz
       const float* group = row.data() + static_cast<std::size_t>(g) * group_size;
       const auto [lowest, highest] = std::minmax_element(group, group + group_size);
       // As mlx does: snap the scale so the group's larger-magnitude end is represented exactly.
+      // q = 0 sits at that end, so counting up from the top needs a negative scale.
       float scale = std::max((*highest - *lowest) / levels, 1e-7f);
       const bool low_end = std::fabs(*lowest) > std::fabs(*highest);
       const float edge = low_end ? *lowest : *highest;
-      if (low_end) scale = -scale;
+      if (!low_end) scale = -scale;
       float bias = 0;
       const float q0 = std::rint(edge / scale);
       if (q0 != 0) {

@@ -1,0 +1,151 @@
+// Model folders that are wrong in every way a download or a hand edit can make them.
+
+#include <cstring>
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <switchboard/error.hpp>
+
+#include "engine/weight_matrix.hpp"
+#include "fixtures.hpp"
+#include "model/model_config.hpp"
+#include "model/safetensors.hpp"
+
+namespace {
+
+using namespace switchboard;
+using namespace switchboard::local;
+using ::testing::HasSubstr;
+namespace fs = std::filesystem;
+
+class TempFile {
+ public:
+  explicit TempFile(const std::string& bytes)
+      : path_(fs::temp_directory_path() / ("sb-st-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++) + ".safetensors")) {
+    std::ofstream(path_, std::ios::binary) << bytes;
+  }
+  ~TempFile() { fs::remove(path_); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  static inline int counter_ = 0;
+  fs::path path_;
+};
+
+std::string safetensors(const std::string& header, std::size_t data_bytes) {
+  std::string bytes(8, '\0');
+  const std::uint64_t size = header.size();
+  std::memcpy(bytes.data(), &size, 8);
+  return bytes + header + std::string(data_bytes, '\x01');
+}
+
+std::string load_error(const std::string& bytes) {
+  TempFile file(bytes);
+  try {
+    SafetensorsFile loaded(file.path());
+    return "loaded";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.category(), ErrorCategory::model_format);
+    EXPECT_THAT(error.what(), HasSubstr(file.path().string()));
+    return error.what();
+  }
+}
+
+TEST(Safetensors, ReadsAWellFormedFile) {
+  TempFile file(safetensors(R"({"__metadata__":{"format":"mlx"},"w":{"dtype":"BF16","shape":[2,3],"data_offsets":[0,12]}})", 12));
+  SafetensorsFile loaded(file.path());
+  ASSERT_EQ(loaded.tensors().size(), 1u);
+  const auto& w = loaded.tensors().at("w");
+  EXPECT_EQ(w.dtype, DType::bf16);
+  EXPECT_EQ(w.shape, (std::vector<std::int64_t>{2, 3}));
+  EXPECT_EQ(w.bytes.size(), 12u);
+  EXPECT_EQ(loaded.metadata().at("format"), "mlx");
+}
+
+TEST(Safetensors, RefusesMalformedFilesWithoutReadingOutOfBounds) {
+  EXPECT_THAT(load_error("abc"), HasSubstr("shorter than the 8-byte header length"));
+  EXPECT_THAT(load_error(std::string(8, '\xff') + "{}"), HasSubstr("runs past the end of the file"));
+  EXPECT_THAT(load_error(safetensors("{not json", 0)), HasSubstr("not valid JSON"));
+  EXPECT_THAT(load_error(safetensors(R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", 8)),
+              HasSubstr("lie outside the data section of 8 bytes"));
+  EXPECT_THAT(load_error(safetensors(R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[0,8]}})", 8)),
+              HasSubstr("8 bytes of data for a shape of 4 f32 values"));
+  EXPECT_THAT(load_error(safetensors(R"({"w":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}})", 8)),
+              HasSubstr("unsupported dtype 'I64'"));
+  EXPECT_THAT(load_error(safetensors(R"({"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})", 4)),
+              HasSubstr("non-negative integers"));
+  EXPECT_THAT(load_error(safetensors(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[8,4]}})", 8)),
+              HasSubstr("lie outside the data section"));
+  EXPECT_THAT(load_error(safetensors(R"({"w":{"shape":[1]}})", 0)), HasSubstr("expected an object with dtype, shape and data_offsets"));
+}
+
+TEST(ModelConfig, UnknownModelTypeListsTheSupportedOnes) {
+  auto config = nlohmann::json::parse(std::ifstream(fixtures::model_fixture("llama") / "config.json"));
+  config["model_type"] = "gpt_neox";
+  try {
+    parse_model_config(config, nullptr, "config.json");
+    FAIL();
+  } catch (const Error& error) {
+    EXPECT_EQ(error.category(), ErrorCategory::model_format);
+    EXPECT_THAT(error.what(), HasSubstr("config.json: 'model_type': expected one of llama, mistral, qwen2, qwen3, phi3, gemma3_text"));
+  }
+}
+
+TEST(ModelConfig, WrongFieldsNameTheField) {
+  auto config = nlohmann::json::parse(std::ifstream(fixtures::model_fixture("llama") / "config.json"));
+  config["num_key_value_heads"] = 3;
+  EXPECT_THROW(
+      {
+        try {
+          parse_model_config(config, nullptr, "config.json");
+        } catch (const Error& error) {
+          EXPECT_THAT(error.what(), HasSubstr("'num_key_value_heads': expected a positive divisor of num_attention_heads (4)"));
+          throw;
+        }
+      },
+      Error);
+  config["num_key_value_heads"] = 2;
+  config["rope_scaling"] = {{"rope_type", "yarn"}, {"factor", 4.0}};
+  EXPECT_THROW(parse_model_config(config, nullptr, "config.json"), Error);
+}
+
+TEST(ModelConfig, GenerationConfigEosWins) {
+  const auto config = load_model_config(fixtures::model_fixture("qwen3"));
+  EXPECT_EQ(config.eos_token_ids, (std::vector<std::int32_t>{1002, 1000}));  // config.json alone says 1002
+  const auto gemma = load_model_config(fixtures::model_fixture("gemma3_text"));
+  ASSERT_EQ(gemma.layers.size(), 3u);
+  EXPECT_EQ(gemma.layers[0].sliding_window, 16);
+  EXPECT_EQ(gemma.layers[1].sliding_window, 0);
+  EXPECT_EQ(gemma.layers[0].rope.theta, 10000.0);
+  EXPECT_EQ(gemma.layers[1].rope.theta, 1000000.0);
+}
+
+// Half a step from rounding, and up to half a step more at the far end of a group, where
+// snapping the scale so that zero is exact can leave the range short.
+TEST(WeightMatrix, AffineQuantizationRoundTripsWithinAStep) {
+  std::vector<float> values(4 * 128);
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = std::sin(static_cast<float>(i) * 0.37f) * (1.0f + (i % 7));
+  WeightMatrix source;
+  source.name = "test";
+  source.rows = 4;
+  source.cols = 128;
+  source.data = reinterpret_cast<const std::byte*>(values.data());
+  for (int bits : {4, 8}) {
+    const auto quantized = quantize_affine(source, bits, 64);
+    std::vector<float> row(128);
+    for (int r = 0; r < 4; ++r) {
+      quantized.dequantize_row(r, row.data());
+      for (int g = 0; g < 2; ++g) {
+        const float* group = values.data() + r * 128 + g * 64;
+        const auto [lo, hi] = std::minmax_element(group, group + 64);
+        const float step = (*hi - *lo) / static_cast<float>((1 << bits) - 1);
+        for (int c = 0; c < 64; ++c)
+          EXPECT_NEAR(row[g * 64 + c], group[c], step * 1.05f) << bits << " bits, row " << r;
+      }
+    }
+  }
+}
+
+}  // namespace
