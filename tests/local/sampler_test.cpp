@@ -1,0 +1,110 @@
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "engine/sampler.hpp"
+
+namespace {
+
+using namespace switchboard::local;
+
+std::map<int, int> draw(SamplingParams params, std::vector<float> logits, int times) {
+  std::map<int, int> counts;
+  Sampler sampler(params, {});
+  for (int i = 0; i < times; ++i) {
+    auto copy = logits;
+    // A fresh sampler per draw would repeat the first draw; one sampler walks its generator.
+    ++counts[sampler.sample(copy)];
+  }
+  return counts;
+}
+
+TEST(Sampler, ZeroTemperatureIsGreedy) {
+  SamplingParams params;
+  params.temperature = 0;
+  const auto counts = draw(params, {0.1f, 3.0f, 2.9f}, 20);
+  EXPECT_EQ(counts.size(), 1u);
+  EXPECT_EQ(counts.begin()->first, 1);
+}
+
+TEST(Sampler, TopKKeepsOnlyTheBestK) {
+  SamplingParams params;
+  params.top_k = 2;
+  params.seed = 7;
+  const auto counts = draw(params, {1.0f, 1.1f, 0.9f, 1.05f}, 400);
+  EXPECT_EQ(counts.count(0), 0u);
+  EXPECT_EQ(counts.count(2), 0u);
+  EXPECT_GT(counts.at(1), 0);
+  EXPECT_GT(counts.at(3), 0);
+}
+
+TEST(Sampler, TopPKeepsTheSmallestSetAboveP) {
+  SamplingParams params;
+  params.top_p = 0.7;
+  params.seed = 3;
+  // Probabilities 0.5, 0.3, 0.2 (logits are their logs): the first two reach 0.7.
+  const auto counts = draw(params, {std::log(0.5f), std::log(0.3f), std::log(0.2f)}, 600);
+  EXPECT_EQ(counts.count(2), 0u);
+  EXPECT_NEAR(counts.at(0) / 600.0, 0.5 / 0.8, 0.07);
+}
+
+TEST(Sampler, MinPDropsTokensFarBelowTheBest) {
+  SamplingParams params;
+  params.min_p = 0.5;
+  params.seed = 11;
+  // p = 0.6, 0.35, 0.05: min_p 0.5 keeps tokens with p >= 0.3.
+  const auto counts = draw(params, {std::log(0.6f), std::log(0.35f), std::log(0.05f)}, 600);
+  EXPECT_EQ(counts.count(2), 0u);
+  EXPECT_EQ(counts.size(), 2u);
+}
+
+TEST(Sampler, TemperatureSharpensAndFlattens) {
+  SamplingParams cold;
+  cold.temperature = 0.1;
+  cold.seed = 5;
+  SamplingParams hot = cold;
+  hot.temperature = 5.0;
+  const std::vector<float> logits{1.0f, 0.0f};
+  EXPECT_GT(draw(cold, logits, 500)[0], 495);
+  EXPECT_LT(draw(hot, logits, 500)[0], 350);
+}
+
+TEST(Sampler, RepetitionPenaltyFollowsHuggingFace) {
+  SamplingParams params;
+  params.temperature = 0;
+  params.repetition_penalty = 2.0;
+  const std::vector<std::int32_t> prompt{0};
+  Sampler sampler(params, prompt);
+  // Token 0 (logit 3, seen in the prompt) becomes 1.5 and loses to token 1 (2.0).
+  std::vector<float> logits{3.0f, 2.0f};
+  EXPECT_EQ(sampler.sample(logits), 1);
+  // Negative logits are multiplied: seen tokens 0 and 1 drop to -3 and -2, below unseen token 2.
+  std::vector<float> negative{-1.5f, -1.0f, -1.8f};
+  EXPECT_EQ(sampler.sample(negative), 2);
+}
+
+TEST(Sampler, PresenceAndFrequencyPenaltiesCountTheReply) {
+  SamplingParams params;
+  params.temperature = 0;
+  params.frequency_penalty = 1.0;
+  Sampler sampler(params, {});
+  std::vector<float> logits{2.5f, 1.0f};
+  EXPECT_EQ(sampler.sample(logits), 0);  // 2.5 vs 1
+  logits = {2.5f, 1.0f};
+  EXPECT_EQ(sampler.sample(logits), 0);  // 1.5 vs 1
+  logits = {2.5f, 1.0f};
+  EXPECT_EQ(sampler.sample(logits), 1);  // 0.5 vs 1
+}
+
+TEST(Sampler, TheSameSeedGivesTheSameSequence) {
+  SamplingParams params;
+  params.seed = 99;
+  const std::vector<float> logits{0.1f, 0.2f, 0.3f, 0.4f, 0.5f};
+  Sampler a(params, {}), b(params, {});
+  for (int i = 0; i < 50; ++i) {
+    auto x = logits, y = logits;
+    EXPECT_EQ(a.sample(x), b.sample(y));
+  }
+}
+
+}  // namespace
