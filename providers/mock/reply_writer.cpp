@@ -13,8 +13,6 @@ constexpr std::size_t kArgumentPieceBytes = 8;
 
 bool is_utf8_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
-
 }  // namespace
 
 bool sleep_unless_stopped(std::chrono::nanoseconds delay, const std::stop_token& stop) {
@@ -74,7 +72,7 @@ void ReplyWriter::write() {
   // A looped reply that neither starts nor ends with whitespace gets a space between rounds,
   // so "tick" loops as "tick tick tick".
   const bool space_between_rounds =
-      plan_.loop && !text.empty() && !is_space(text.front()) && !is_space(text.back());
+      plan_.loop && !text.empty() && !is_whitespace(text.front()) && !is_whitespace(text.back());
   std::string spaced_token;
 
   std::optional<FinishReason> ended;

@@ -7,15 +7,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
-#include <vector>
 
 namespace switchboard::mock {
+
+bool is_whitespace(char c) noexcept;
 
 // Where the token that starts at `begin` ends (one past its last byte). `begin` < text.size().
 std::size_t token_end(std::string_view text, std::size_t begin) noexcept;
 
 std::int64_t count_tokens(std::string_view text) noexcept;
-
-std::vector<std::string_view> split_tokens(std::string_view text);
 
 }  // namespace switchboard::mock
