@@ -88,7 +88,9 @@ void ReplyWriter::write() {
     const std::size_t end = token_end(text, at);
     std::string_view token = text.substr(at, end - at);
     if (repeating && at == 0 && space_between_rounds) {
-      spaced_token.assign(" ").append(token);
+      spaced_token.clear();
+      spaced_token.push_back(' ');
+      spaced_token.append(token);
       token = spaced_token;
     }
     at = end;
