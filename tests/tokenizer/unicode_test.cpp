@@ -65,13 +65,6 @@ TEST(Utf8, LossyDecodingReplacesEachMaximalSubpart) {
   EXPECT_EQ(decode_utf8_lossy("\xE2\x82\xAC"), "\xE2\x82\xAC");
 }
 
-TEST(Utf8, IncompleteSuffixLength) {
-  EXPECT_EQ(incomplete_utf8_suffix("abc"), 0u);
-  EXPECT_EQ(incomplete_utf8_suffix("a\xE2\x82"), 2u);
-  EXPECT_EQ(incomplete_utf8_suffix("a\xE2\x82\xAC"), 0u);
-  EXPECT_EQ(incomplete_utf8_suffix("a\xF0"), 1u);
-}
-
 TEST(Whitespace, FollowsTheUnicodeProperty) {
   for (const char32_t c : {U' ', U'\t', U'\n', U'\u00A0', U'\u2003', U'\u3000', U'\u0085'}) EXPECT_TRUE(is_whitespace(c));
   for (const char32_t c : {U'a', U'\u200B', U'\u180E', U'_'}) EXPECT_FALSE(is_whitespace(c));

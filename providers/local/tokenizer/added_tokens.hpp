@@ -40,7 +40,6 @@ class AddedTokenMatcher {
   AddedTokenMatcher(std::vector<AddedToken> tokens, std::vector<std::string> patterns);
 
   std::vector<TextSegment> split(std::string_view text) const;
-  bool empty() const { return tokens_.empty(); }
 
  private:
   std::optional<size_t> longest_match_at(std::string_view text, size_t position) const;

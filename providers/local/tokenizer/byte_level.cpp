@@ -28,8 +28,6 @@ const Table& table() {
 
 }  // namespace
 
-const std::string& char_for_byte(unsigned char byte) { return table().spelling[byte]; }
-
 void encode(std::string_view text, std::string& out) {
   const Table& t = table();
   for (const char c : text) out += t.spelling[static_cast<unsigned char>(c)];

@@ -9,9 +9,6 @@
 
 namespace switchboard::local::byte_level {
 
-// The UTF-8 spelling of the character that stands for `byte`.
-const std::string& char_for_byte(unsigned char byte);
-
 // Appends the byte-level spelling of every byte of `text`.
 void encode(std::string_view text, std::string& out);
 

@@ -57,11 +57,6 @@ size_t JsonField::size() const {
   return value_->size();
 }
 
-std::string JsonField::string_or(std::string_view key, std::string_view fallback) const {
-  const auto member = optional(key);
-  return member ? member->string() : std::string(fallback);
-}
-
 bool JsonField::boolean_or(std::string_view key, bool fallback) const {
   const auto member = optional(key);
   return member ? member->boolean() : fallback;

@@ -31,7 +31,6 @@ class JsonField {
   bool is_object() const { return value_->is_object(); }
 
   // Optional members with a default.
-  std::string string_or(std::string_view key, std::string_view fallback) const;
   bool boolean_or(std::string_view key, bool fallback) const;
   int64_t integer_or(std::string_view key, int64_t fallback) const;
 

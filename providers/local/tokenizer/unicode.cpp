@@ -215,21 +215,6 @@ std::string decode_utf8_lossy(std::string_view bytes) {
   return out;
 }
 
-size_t incomplete_utf8_suffix(std::string_view bytes) noexcept {
-  // Look back at most three bytes for a lead byte whose sequence runs past the end.
-  for (size_t back = 1; back <= 3 && back <= bytes.size(); ++back) {
-    const unsigned char byte = static_cast<unsigned char>(bytes[bytes.size() - back]);
-    if ((byte & 0xC0) == 0x80) continue;  // a continuation byte: keep looking for the lead
-    const size_t needed = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 1;
-    if (needed <= back) return 0;
-    size_t position = bytes.size() - back;
-    next_code_point(bytes, position);
-    // Every byte up to the end belonged to the sequence: it is a valid prefix, not an error.
-    return position == bytes.size() ? back : 0;
-  }
-  return 0;
-}
-
 bool is_whitespace(char32_t c) noexcept {
   return (c >= 0x9 && c <= 0xD) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
          (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;

@@ -24,9 +24,6 @@ std::optional<size_t> first_invalid_utf8(std::string_view bytes) noexcept;
 // subpart becomes one U+FFFD.
 std::string decode_utf8_lossy(std::string_view bytes);
 
-// Length in bytes of an incomplete-but-so-far-valid UTF-8 sequence at the end of `bytes` (0-3).
-size_t incomplete_utf8_suffix(std::string_view bytes) noexcept;
-
 // Unicode's White_Space property (what Rust's char::is_whitespace tests).
 bool is_whitespace(char32_t code_point) noexcept;
 

@@ -30,7 +30,6 @@ class BpeModel {
   std::optional<int32_t> token_to_id(std::string_view token) const;
   const std::string* id_to_token(int32_t id) const;  // nullptr for ids the vocabulary lacks
   size_t id_limit() const { return tokens_by_id_.size(); }  // one past the highest id
-  size_t vocab_entries() const { return vocab_.size(); }
   const std::optional<std::string>& unk_token() const { return unk_token_; }
 
  private:
