@@ -101,7 +101,9 @@ TEST(MalformedTokenizer, BadVocabularyAndFields) {
   EXPECT_THAT(error_for(spec), AllOf(HasSubstr("pre_tokenizer.behavior"), HasSubstr("Sideways")));
   spec = valid();
   spec["added_tokens"] = {{{"id", "seven"}, {"content", "<x>"}}};
-  EXPECT_THAT(error_for(spec), AllOf(HasSubstr("added_tokens[0].id"), HasSubstr("integer")));
+  EXPECT_THAT(error_for(spec), AllOf(HasSubstr("added_tokens[0].id"), HasSubstr("token id")));
+  spec["added_tokens"] = {{{"id", 4000000000}, {"content", "<x>"}}};  // would mean a 16 GB id table
+  EXPECT_THAT(error_for(spec), AllOf(HasSubstr("added_tokens[0].id"), HasSubstr("token id")));
   spec = valid();
   spec["post_processor"] = {{"type", "TemplateProcessing"}, {"single", {{{"SpecialToken", {{"id", "<s>"}}}}}}, {"special_tokens", json::object()}};
   EXPECT_THAT(error_for(spec), AllOf(HasSubstr("post_processor.single[0].SpecialToken.id"), HasSubstr("<s>")));

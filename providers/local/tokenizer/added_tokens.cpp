@@ -39,9 +39,7 @@ bool starts_with_word(std::string_view text) {
 
 AddedToken parse_added_token(const JsonField& entry) {
   AddedToken token;
-  const int64_t id = entry["id"].integer();
-  if (id < 0 || id > INT32_MAX) entry["id"].expected("a non-negative token id");
-  token.id = static_cast<int32_t>(id);
+  token.id = entry["id"].token_id();
   token.content = entry["content"].string();
   if (token.content.empty()) entry["content"].expected("a non-empty string");
   token.special = entry.boolean_or("special", false);

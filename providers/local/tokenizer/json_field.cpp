@@ -52,6 +52,13 @@ int64_t JsonField::integer() const {
   return value_->get<int64_t>();
 }
 
+int32_t JsonField::token_id() const {
+  if (!value_->is_number_integer() || value_->get<int64_t>() < 0 || value_->get<int64_t>() > kMaxTokenId) {
+    expected("a token id from 0 to " + std::to_string(kMaxTokenId));
+  }
+  return static_cast<int32_t>(value_->get<int64_t>());
+}
+
 size_t JsonField::size() const {
   if (!value_->is_array() && !value_->is_object()) expected("an array or an object");
   return value_->size();

@@ -25,6 +25,10 @@ class JsonField {
   std::string string() const;
   bool boolean() const;
   int64_t integer() const;
+  // An integer from 0 to kMaxTokenId: larger ids only come from corrupt files, and refusing them
+  // keeps id-indexed tables a sane size.
+  int32_t token_id() const;
+  static constexpr int64_t kMaxTokenId = (int64_t{1} << 24) - 1;
   size_t size() const;  // of an array or an object
   bool is_string() const { return value_->is_string(); }
   bool is_array() const { return value_->is_array(); }

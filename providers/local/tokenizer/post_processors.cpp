@@ -26,7 +26,7 @@ class TemplateProcessing final : public PostProcessor {
         const JsonField ids = (*entry)["ids"];
         if (!ids.is_array()) ids.expected("an array of token ids");
         std::vector<int32_t> values;
-        for (size_t k = 0; k < ids.size(); ++k) values.push_back(static_cast<int32_t>(ids.at(k).integer()));
+        for (size_t k = 0; k < ids.size(); ++k) values.push_back(ids.at(k).token_id());
         pieces_.push_back(std::move(values));
       } else {
         item.expected("{\"Sequence\": ...} or {\"SpecialToken\": ...}");
@@ -87,7 +87,7 @@ class Sequence final : public PostProcessor {
 
 int32_t wrap_token_id(const JsonField& pair) {
   if (!pair.is_array() || pair.size() != 2) pair.expected("[token, id]");
-  return static_cast<int32_t>(pair.at(1).integer());
+  return pair.at(1).token_id();
 }
 
 }  // namespace

@@ -8,9 +8,6 @@
 namespace switchboard::local {
 namespace {
 
-// Ids beyond this are surely a corrupt file; refusing them keeps the id table a sane size.
-constexpr int64_t kMaxTokenId = (int64_t{1} << 24) - 1;
-
 std::pair<std::string, std::string> parse_merge(const JsonField& entry) {
   if (entry.is_string()) {
     // The older format: "left right"; tokens never contain a plain space in these files.
@@ -45,8 +42,9 @@ std::unique_ptr<BpeModel> BpeModel::from_json(const JsonField& model) {
   bpe->vocab_.reserve(vocab.size());
   int64_t highest = -1;
   for (const auto& [token, id] : vocab.json().items()) {
-    if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() > kMaxTokenId) {
-      JsonField(id, vocab.file(), vocab.path() + "[\"" + token + "\"]").expected("a token id from 0 to 16777215");
+    // Building a JsonField per entry would cost a path string for each of 150k tokens.
+    if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() > JsonField::kMaxTokenId) {
+      JsonField(id, vocab.file(), vocab.path() + "[\"" + token + "\"]").token_id();
     }
     const int64_t value = id.get<int64_t>();
     bpe->vocab_.emplace(token, static_cast<int32_t>(value));
