@@ -264,10 +264,8 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const JsonField& spec) {
     return std::make_unique<CharacterClassSplit>(kPunctuation, behavior ? parse_behavior(*behavior) : SplitBehavior::isolated);
   }
   if (type == "Whitespace") {
-    std::vector<std::unique_ptr<PreTokenizer>> steps;
-    // Keep the runs of word characters and the runs of other non-space characters.
-    steps.push_back(std::make_unique<Split>(Pattern::regex(R"(\w+|[^\w\s]+)"), SplitBehavior::removed, true));
-    return std::make_unique<Sequence>(std::move(steps));
+    // Keeps the runs of word characters and the runs of other non-space characters.
+    return std::make_unique<Split>(Pattern::regex(R"(\w+|[^\w\s]+)"), SplitBehavior::removed, true);
   }
   if (type == "WhitespaceSplit") return std::make_unique<WhitespaceSplit>();
   if (type == "BertPreTokenizer") {

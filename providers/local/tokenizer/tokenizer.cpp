@@ -63,12 +63,12 @@ Tokenizer Tokenizer::from_json(const nlohmann::json& json, const nlohmann::json*
   Tokenizer tokenizer;
 
   const JsonField model = root["model"];
-  const auto model_type = model.optional("type");
   // Files from older versions of the library may leave out the type of a BPE model.
-  const std::string type = model_type ? model_type->string() : (model.optional("merges") ? "BPE" : "");
-  if (type != "BPE") {
-    (model_type ? *model_type : model)
-        .fail("unsupported model type \"" + type + "\" (supported: BPE)");
+  if (const auto model_type = model.optional("type")) {
+    const std::string type = model_type->string();
+    if (type != "BPE") model_type->fail("unsupported model type \"" + type + "\" (supported: BPE)");
+  } else if (!model.optional("merges")) {
+    model.fail("no \"type\", and no \"merges\" that would make it a BPE model (the only type supported)");
   }
   tokenizer.model_ = BpeModel::from_json(model);
 
