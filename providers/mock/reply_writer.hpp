@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "switchboard/completion.hpp"
-#include "stop_filter.hpp"
+#include <switchboard/stop_filter.hpp>
 
 namespace switchboard::mock {
 
