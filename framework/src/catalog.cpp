@@ -67,7 +67,7 @@ const std::vector<std::string> kTopLevelKeys = {"models", "providers", "default"
                                                 "plugin_paths"};
 const std::vector<std::string> kModelKeys = {"provider",    "path",     "source",  "remote_name",
                                              "context",     "defaults", "stop",    "aliases",
-                                             "description", "options"};
+                                             "description", "options",  "quantize"};
 const std::vector<std::string> kDefaultsKeys = {
     "max_tokens",         "temperature",      "top_p",
     "top_k",              "min_p",            "repetition_penalty",
@@ -748,6 +748,14 @@ class CatalogReader {
         }
       } else if (setting == "aliases") {
         if (auto names = read_string_list(v, k, setting_field)) aliases = std::move(*names);
+      } else if (setting == "quantize") {
+        if (auto text = read_string(v, k, setting_field)) {
+          if (*text == "q4" || *text == "q8" || *text == "none") {
+            entry.quantize = std::move(*text);
+          } else {
+            issue(at(v), setting_field, "expected q4, q8 or none, got '" + *text + "'");
+          }
+        }
       } else if (setting == "description") {
         if (auto text = read_string(v, k, setting_field)) entry.description = std::move(*text);
       } else if (setting == "options") {

@@ -22,6 +22,13 @@ TEST(ValidationErrors, YamlSyntaxErrorGivesTheParsersPosition) {
   EXPECT_NE(issues[0].to_string().find(": YAML syntax error: "), std::string::npos);
 }
 
+TEST(ValidationErrors, QuantizeTakesOnlyKnownSchemes) {
+  expect_single_issue(kProvider + "models:\n  m: { provider: p, quantize: q3 }\n", 3, 31, "models.m.quantize",
+                      "expected q4, q8 or none, got 'q3'");
+  const auto catalog = Catalog::parse(kProvider + "models:\n  m: { provider: p, quantize: q8 }\n", "test.yaml");
+  EXPECT_EQ(catalog.model("m").quantize, "q8");
+}
+
 TEST(ValidationErrors, DocumentMustBeAMap) {
   expect_single_issue("- a\n- b\n", 1, 1, "", "expected a map of catalog keys");
 }

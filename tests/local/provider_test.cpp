@@ -202,7 +202,7 @@ TEST(LocalProvider, ModelsOnTheSameFolderShareWeightsAndRunConcurrently) {
 
 TEST(LocalProvider, QuantizeOnLoadKeepsTheGreedyReply) {
   auto runtime = runtime_for({}, "  q8: { provider: cpu, path: \"" + fixtures::model_fixture("llama").string() +
-                                     "\", context: 512, options: { quantize: q8 } }\n");
+                                     "\", context: 512, quantize: q8 }\n");
   const auto chat = reference_case("llama", "chat");
   const auto reply = runtime.model("q8")->generate(greedy(to_messages(chat["messages"]), 4));
   // 8-bit weights move logits by far less than the smallest margins of the first steps here.

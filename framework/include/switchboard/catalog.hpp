@@ -41,6 +41,7 @@ struct ModelEntry {
   std::optional<std::string> source;          // a hub reference, "hf:org/repo[@revision]"
   std::optional<std::string> remote_name;     // the name a remote API knows the model by
   std::optional<int> context;                 // context length, when the catalog limits it
+  std::optional<std::string> quantize;        // "q4", "q8" or "none": how a local provider stores float weights
   GenerationOptions defaults;                 // laid under every request's options
   std::vector<std::string> aliases;
   std::string description;

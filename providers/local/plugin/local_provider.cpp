@@ -3,7 +3,7 @@
 //   providers:
 //     cpu: { plugin: local, backend: cpu, threads: auto }
 //   models:
-//     shakespeare: { provider: cpu, path: models/tiny-shakespeare, context: 512, options: { quantize: q8 } }
+//     shakespeare: { provider: cpu, path: models/tiny-shakespeare, context: 512, quantize: q8 }
 
 #include <cblas.h>
 
@@ -42,15 +42,6 @@ int read_threads(const nlohmann::json& value) {
   throw Error(ErrorCategory::config, "option 'threads': expected \"auto\" or a positive integer, got " + value.dump());
 }
 
-LoadOptions read_quantize(const ModelEntry& entry, const nlohmann::json& value) {
-  LoadOptions options;
-  if (value == "q4") options.quantize_bits = 4;
-  else if (value == "q8") options.quantize_bits = 8;
-  else if (!(value.is_string() && value == "none"))
-    throw Error(ErrorCategory::config, "model '" + entry.name + "': option 'quantize': expected q4, q8 or none, got " + value.dump());
-  return options;
-}
-
 class LocalProvider final : public LLMProvider {
  public:
   explicit LocalProvider(const ProviderEntry& entry) : name_(entry.name) {
@@ -86,10 +77,11 @@ class LocalProvider final : public LLMProvider {
     LocalModelSettings settings;
     settings.folder = *entry.path;
     settings.context = entry.context.value_or(context_);
+    if (entry.quantize == "q4") settings.load.quantize_bits = 4;
+    if (entry.quantize == "q8") settings.load.quantize_bits = 8;
     for (const auto& [key, value] : entry.options.items()) {
-      if (key == "quantize") settings.load = read_quantize(entry, value);
-      else if (key == "prefill_chunk" && value.is_number_integer() && value.get<int>() > 0) settings.prefill_chunk = value.get<int>();
-      else throw Error(ErrorCategory::config, "model '" + entry.name + "': unknown option '" + key + "' (known: quantize, prefill_chunk)");
+      if (key == "prefill_chunk" && value.is_number_integer() && value.get<int>() > 0) settings.prefill_chunk = value.get<int>();
+      else throw Error(ErrorCategory::config, "model '" + entry.name + "': unknown option '" + key + "' (known: prefill_chunk)");
     }
     auto cache = folders_;
     return std::make_shared<LocalModel>(
