@@ -8,6 +8,7 @@
 
 #include <switchboard/error.hpp>
 
+#include "engine/transformer.hpp"
 #include "engine/weight_matrix.hpp"
 #include "fixtures.hpp"
 #include "model/model_config.hpp"
@@ -146,6 +147,44 @@ TEST(WeightMatrix, AffineQuantizationRoundTripsWithinAStep) {
       }
     }
   }
+}
+
+}  // namespace
+
+namespace {
+
+TEST(ModelWeights, AShapeThatDisagreesWithConfigNamesTheTensor) {
+  using namespace switchboard::local;
+  auto config_json = nlohmann::json::parse(std::ifstream(switchboard::fixtures::model_fixture("llama") / "config.json"));
+  config_json["intermediate_size"] = 256;
+  const auto config = parse_model_config(config_json, nullptr, "config.json");
+  const TensorStore store(switchboard::fixtures::model_fixture("llama"));
+  try {
+    load_transformer_weights(store, config);
+    FAIL();
+  } catch (const switchboard::Error& error) {
+    EXPECT_EQ(error.category(), switchboard::ErrorCategory::model_format);
+    EXPECT_THAT(error.what(), ::testing::HasSubstr("'model.layers.0.mlp.gate_proj.weight' (bf16 [384, 128]) in "));
+    EXPECT_THAT(error.what(), ::testing::HasSubstr("expected shape [256, 128]"));
+  }
+}
+
+TEST(ModelWeights, AMissingTensorIsNamed) {
+  using namespace switchboard::local;
+  auto config_json = nlohmann::json::parse(std::ifstream(switchboard::fixtures::model_fixture("llama") / "config.json"));
+  config_json["num_hidden_layers"] = 3;
+  const auto config = parse_model_config(config_json, nullptr, "config.json");
+  const TensorStore store(switchboard::fixtures::model_fixture("llama"));
+  EXPECT_THROW(
+      {
+        try {
+          load_transformer_weights(store, config);
+        } catch (const switchboard::Error& error) {
+          EXPECT_THAT(error.what(), ::testing::HasSubstr("tensor 'model.layers.2.input_layernorm.weight' is missing"));
+          throw;
+        }
+      },
+      switchboard::Error);
 }
 
 }  // namespace
