@@ -27,6 +27,7 @@ Command providers_command();
 Command models_command();
 Command run_command();
 Command chat_command();
+Command bench_command();
 
 // Options every command accepts, before or after its name.
 const std::vector<OptionSpec>& global_options();

@@ -27,7 +27,7 @@ const std::vector<OptionSpec>& global_options() {
 
 namespace {
 
-std::vector<Command> all_commands() { return {providers_command(), models_command(), run_command(), chat_command()}; }
+std::vector<Command> all_commands() { return {providers_command(), models_command(), run_command(), chat_command(), bench_command()}; }
 
 const Command& find_command(const std::vector<Command>& commands, const std::string& name) {
   std::string names;
@@ -72,7 +72,7 @@ int run_main(const std::vector<std::string>& args, std::string& command_name) {
     write_stdout(top_level_help(commands));
     return kExitSuccess;
   }
-  if (top.rest.empty()) throw UsageError("missing COMMAND; the commands are providers, models, run, chat");
+  if (top.rest.empty()) throw UsageError("missing COMMAND; the commands are providers, models, run, chat, bench");
 
   const Command& command = find_command(commands, top.rest.front());
   command_name = command.name;

@@ -19,6 +19,9 @@ struct ModelInfo {
   bool streaming = true;            // chunks arrive as they are made, not all at the end
   bool tools = false;               // understands GenerationOptions::tools
   bool json_mode = false;           // honours ResponseFormat
+  // Bytes of weights one decode step reads, once loaded (0 when unknown or remote): with the
+  // machine's read bandwidth, the roofline of decode speed.
+  std::int64_t weight_bytes_per_token = 0;
 };
 
 struct LoadState {

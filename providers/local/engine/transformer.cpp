@@ -37,6 +37,17 @@ std::size_t TransformerWeights::bytes() const {
   return total;
 }
 
+std::size_t TransformerWeights::bytes_read_per_token() const {
+  std::size_t total = output().bytes() + final_norm.size() * 4;
+  for (const auto& layer : layers) {
+    for (const WeightMatrix* m : {&layer.q, &layer.k, &layer.v, &layer.qkv, &layer.o, &layer.gate, &layer.up, &layer.gate_up, &layer.down})
+      total += m->bytes();
+    total += (layer.input_norm.size() + layer.post_attention_norm.size() + layer.pre_feedforward_norm.size() +
+              layer.post_feedforward_norm.size() + layer.q_bias.size() + layer.k_bias.size() + layer.v_bias.size()) * 4;
+  }
+  return total;
+}
+
 TransformerWeights load_transformer_weights(const TensorStore& store, const ModelConfig& config, const LoadOptions& options) {
   TransformerWeights weights;
   const int hidden = config.hidden_size;

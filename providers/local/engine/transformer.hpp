@@ -41,6 +41,9 @@ struct TransformerWeights {
 
   const WeightMatrix& output() const { return lm_head.rows ? lm_head : embedding; }
   std::size_t bytes() const;
+  // What one decode step reads: every layer, the norms and the output head (an untied
+  // embedding table contributes one row, left out).
+  std::size_t bytes_read_per_token() const;
 };
 
 // How to store weights that the folder holds as floats: as they are, or quantized on load.

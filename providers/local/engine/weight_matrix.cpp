@@ -107,6 +107,48 @@ std::size_t WeightMatrix::bytes() const {
   return total;
 }
 
+namespace {
+
+// Typed loops: the element type is fixed per call, so the compiler vectorises them.
+// Loads go through memcpy: a file's data section need not be aligned (safetensors only
+// recommends padding the header), and memcpy of 2 or 4 bytes compiles to a plain load.
+template <typename T>
+T load(const std::byte* at) {
+  T value;
+  std::memcpy(&value, at, sizeof(T));
+  return value;
+}
+
+void widen_half_row(const std::byte* values, DType dtype, int count, float* out) {
+  if (dtype == DType::bf16) {
+    for (int c = 0; c < count; ++c) out[c] = bf16_to_float(load<std::uint16_t>(values + 2 * c));
+  } else {
+    for (int c = 0; c < count; ++c) out[c] = f16_to_float(load<std::uint16_t>(values + 2 * c));
+  }
+}
+
+template <int Bits>
+void dequantize_affine_row(const std::byte* values, const std::byte* scales, const std::byte* biases, DType scale_dtype,
+                           std::size_t first_group, int cols, int group_size, float* out) {
+  constexpr int kPerWord = 32 / Bits;
+  constexpr std::uint32_t kMask = (1u << Bits) - 1;
+  const int groups = cols / group_size;
+  const int words_per_group = group_size / kPerWord;
+  for (int g = 0; g < groups; ++g) {
+    const float scale = read_scalar(scales, scale_dtype, first_group + g);
+    const float bias = read_scalar(biases, scale_dtype, first_group + g);
+    const std::byte* group_words = values + static_cast<std::size_t>(g) * words_per_group * 4;
+    float* group_out = out + static_cast<std::size_t>(g) * group_size;
+    for (int w = 0; w < words_per_group; ++w) {
+      const auto word = load<std::uint32_t>(group_words + 4 * w);
+      for (int k = 0; k < kPerWord; ++k)
+        group_out[w * kPerWord + k] = scale * static_cast<float>((word >> (Bits * k)) & kMask) + bias;
+    }
+  }
+}
+
+}  // namespace
+
 void WeightMatrix::dequantize_row(int row, float* out) const {
   const std::byte* values = data + row_bytes() * static_cast<std::size_t>(row);
   switch (format) {
@@ -114,28 +156,19 @@ void WeightMatrix::dequantize_row(int row, float* out) const {
       std::memcpy(out, values, static_cast<std::size_t>(cols) * 4);
       return;
     case WeightFormat::bf16:
+      widen_half_row(values, DType::bf16, cols, out);
+      return;
     case WeightFormat::f16:
-      for (int c = 0; c < cols; ++c) out[c] = read_scalar(values, format == WeightFormat::bf16 ? DType::bf16 : DType::f16, c);
+      widen_half_row(values, DType::f16, cols, out);
       return;
     case WeightFormat::affine4:
-    case WeightFormat::affine8: {
-      const int groups = cols / group_size;
-      const std::size_t first_group = static_cast<std::size_t>(row) * groups;
-      const int bits_per_value = bits();
-      const std::uint32_t mask = (1u << bits_per_value) - 1;
-      const int per_word = 32 / bits_per_value;
-      for (int g = 0; g < groups; ++g) {
-        const float scale = read_scalar(scales, scale_dtype, first_group + g);
-        const float bias = read_scalar(biases, scale_dtype, first_group + g);
-        for (int c = g * group_size; c < (g + 1) * group_size; ++c) {
-          std::uint32_t word;
-          std::memcpy(&word, values + static_cast<std::size_t>(c / per_word) * 4, 4);
-          const std::uint32_t q = (word >> (bits_per_value * (c % per_word))) & mask;
-          out[c] = scale * static_cast<float>(q) + bias;
-        }
-      }
+      dequantize_affine_row<4>(values, scales, biases, scale_dtype, static_cast<std::size_t>(row) * (cols / group_size), cols,
+                               group_size, out);
       return;
-    }
+    case WeightFormat::affine8:
+      dequantize_affine_row<8>(values, scales, biases, scale_dtype, static_cast<std::size_t>(row) * (cols / group_size), cols,
+                               group_size, out);
+      return;
   }
 }
 

@@ -65,6 +65,8 @@ ModelInfo LocalModel::info() const {
   info.streaming = true;
   info.tools = false;
   info.json_mode = false;
+  std::lock_guard lock(state_mutex_);
+  if (model_) info.weight_bytes_per_token = static_cast<std::int64_t>(model_->weights.bytes_read_per_token());
   return info;
 }
 

@@ -1,0 +1,42 @@
+// `switchboard bench` on a tiny model folder: the JSON report's keys are a contract.
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "cli_test_support.hpp"
+
+namespace switchboard::testing {
+namespace {
+
+const std::string kTinyModel = SWITCHBOARD_TEST_DATA "/fixtures/models/qwen2";
+
+TEST(CliBench, JsonReportHasEveryFigureAsMinMedianMax) {
+  const auto result = run_cli(standard_catalog(), {"bench", "--model", kTinyModel, "--prompt-tokens", "12", "--gen-tokens", "4",
+                                                   "--repetitions", "2", "--threads", "1", "--json"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto report = nlohmann::json::parse(result.out);
+  EXPECT_EQ(report["model"], kTinyModel);
+  EXPECT_EQ(report["backend"], "cpu");
+  EXPECT_EQ(report["threads"], 1);
+  EXPECT_EQ(report["prompt_tokens"], 12);
+  EXPECT_EQ(report["gen_tokens"], 4);
+  for (const char* figure : {"prefill_tokens_per_s", "decode_tokens_per_s", "ttft_ms"}) {
+    const auto& spread = report[figure];
+    EXPECT_GT(spread["min"].get<double>(), 0) << figure;
+    EXPECT_LE(spread["min"].get<double>(), spread["median"].get<double>()) << figure;
+    EXPECT_LE(spread["median"].get<double>(), spread["max"].get<double>()) << figure;
+  }
+  EXPECT_GE(report["load_s"].get<double>(), 0);
+  EXPECT_GT(report["peak_rss_bytes"].get<std::int64_t>(), 0);
+  // qwen2 fixture: 2 layers of bf16 projections plus the tied 1024 x 128 output head.
+  EXPECT_GT(report["weight_bytes_per_token"].get<std::int64_t>(), 1024 * 128 * 2);
+}
+
+TEST(CliBench, NeedsAModel) {
+  const auto result = run_cli(standard_catalog(), {"bench"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("--model"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace switchboard::testing
