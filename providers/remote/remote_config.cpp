@@ -1,5 +1,6 @@
 #include "remote_config.hpp"
 
+#include <cctype>
 #include <fstream>
 #include <limits>
 #include <set>
@@ -27,7 +28,7 @@ std::string default_base_url(Api api) {
 
 class OptionReader {
  public:
-  OptionReader(const ProviderEntry& entry) : entry_(entry), owner_("remote provider '" + entry.name + "'") {}
+  explicit OptionReader(const ProviderEntry& entry) : entry_(entry), owner_("remote provider '" + entry.name + "'") {}
 
   [[noreturn]] void fail(const std::string& key, const std::string& message) const {
     throw Error(ErrorCategory::config, owner_ + ": " + key + ": " + message);

@@ -237,5 +237,17 @@ TEST(OpenAi, CatalogDefaultsAreLaidUnderTheRequest) {
   EXPECT_FALSE(received.headers.contains("authorization"));  // no key configured, none sent
 }
 
+TEST(OpenAi, ConnectionsAreReusedAcrossRequests) {
+  LoopbackServer server([](const ReceivedRequest&) { return hello_stream(); });
+  auto runtime = remote_runtime(server, "openai");
+  auto model = runtime.model("m");
+  for (int i = 0; i < 3; ++i) {
+    RecordedStream stream;
+    ASSERT_EQ(model->generate(ask("Hi"), stream.sink()).finish_reason, FinishReason::stop);
+  }
+  EXPECT_EQ(server.request_count(), 3u);
+  EXPECT_EQ(server.connections_accepted(), 1);
+}
+
 }  // namespace
 }  // namespace switchboard::remote_test
