@@ -21,9 +21,19 @@ void show_prompt(bool interactive) {
   if (interactive) write_stdout(kPrompt);
 }
 
+// "[45 prompt tokens, 30 reused; 20 tokens at 35.2 tokens/s]": what the turn cost, with the
+// prompt tokens a provider's cache saved (a local model's second turn pays for its new tokens).
+void print_stats(const Completion& completion) {
+  char text[200];
+  std::snprintf(text, sizeof text, "[%lld prompt tokens, %lld reused; %lld tokens at %.1f tokens/s]",
+                static_cast<long long>(completion.usage.prompt_tokens), static_cast<long long>(completion.usage.cached_prompt_tokens),
+                static_cast<long long>(completion.usage.completion_tokens), completion.timings.tokens_per_second);
+  print_note(text);
+}
+
 // Streams one reply to stdout; a cancelled or failed reply is reported on stderr and the
 // conversation goes on.
-void answer(ChatSession& session, std::string line, InterruptWatcher& interrupts) {
+void answer(ChatSession& session, std::string line, InterruptWatcher& interrupts, bool show_stats) {
   bool ends_with_newline = true;
   Completion completion;
   {
@@ -38,6 +48,7 @@ void answer(ChatSession& session, std::string line, InterruptWatcher& interrupts
         reply.token());
   }
   if (!ends_with_newline) write_stdout("\n");
+  if (show_stats && completion.finish_reason != FinishReason::error) print_stats(completion);
   if (completion.finish_reason == FinishReason::cancelled) {
     print_note("[reply cancelled]");
   } else if (completion.finish_reason == FinishReason::error) {
@@ -56,6 +67,7 @@ int run(const CommandContext& context) {
   }
   GenerationOptions options = generation_options_from(arguments);
   const bool interactive = stdin_is_terminal();
+  const bool show_stats = interactive || arguments.has("--stats");
 
   InterruptWatcher interrupts([interactive] {
     print_note("\n(Ctrl-C cancels a reply while it is written; type /exit or press Ctrl-D to leave)");
@@ -76,12 +88,18 @@ int run(const CommandContext& context) {
     } else if (line.starts_with('/')) {
       print_note("unknown chat command '" + line + "'; the commands are /reset and /exit");
     } else if (!line.empty()) {
-      answer(session, std::move(line), interrupts);
+      answer(session, std::move(line), interrupts, show_stats);
     }
     show_prompt(interactive);
   }
   if (interactive) write_stdout("\n");
   return kExitSuccess;
+}
+
+std::vector<OptionSpec> chat_options() {
+  auto options = generation_option_specs();
+  options.push_back({"--stats", "", "after each reply, print its prompt tokens (and how many were reused), tokens and speed on stderr"});
+  return options;
 }
 
 }  // namespace
@@ -97,8 +115,9 @@ Command chat_command() {
           "  /reset   forget the conversation (the system message stays)\n"
           "  /exit    leave (so does end of input, Ctrl-D)\n"
           "Ctrl-C cancels the reply being written and keeps the conversation going.\n"
-          "The prompt \"> \" is shown only when stdin is a terminal.",
-      .options = generation_option_specs(),
+          "The prompt \"> \" and each reply's token counts (on stderr) are shown only when stdin\n"
+          "is a terminal, or with --stats.",
+      .options = chat_options(),
       .run = run,
   };
   return command;

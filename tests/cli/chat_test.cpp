@@ -109,3 +109,26 @@ TEST(CliRunInterrupt, CtrlCCancelsTheReplyAndExits130) {
 
 }  // namespace
 }  // namespace switchboard::testing
+
+namespace switchboard::testing {
+namespace {
+
+TEST(CliChat, StatsShowTheSecondTurnReusingTheFirstTurnsTokens) {
+  const auto catalog = write_temp_file("local.yaml", std::string("plugin_paths: [\"") + kPluginDir + "\"]\n" +
+                                                         "providers:\n  cpu: { plugin: local, threads: 1 }\n"
+                                                         "models:\n  tiny: { provider: cpu, path: \"" SWITCHBOARD_TEST_DATA
+                                                         "/fixtures/models/qwen2\", context: 256, defaults: { max_tokens: 4, temperature: 0 } }\n");
+  const auto result = run_cli(catalog, {"chat", "--stats"}, "What is the capital of France?\nAnd of Japan?\n");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto first = result.err.find("[");
+  const auto second = result.err.find("[", first + 1);
+  ASSERT_NE(second, std::string::npos) << result.err;
+  EXPECT_NE(result.err.find(" 0 reused;"), std::string::npos) << result.err;
+  // The second turn's prompt starts with the whole first exchange, which is in the cache.
+  const std::string second_line = result.err.substr(second);
+  EXPECT_EQ(second_line.find(" 0 reused;"), std::string::npos) << result.err;
+  EXPECT_NE(second_line.find(" reused; 4 tokens at "), std::string::npos) << result.err;
+}
+
+}  // namespace
+}  // namespace switchboard::testing
