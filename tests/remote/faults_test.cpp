@@ -74,7 +74,11 @@ TEST(Faults, RateLimitedWithRetryAfterThenSuccess) {
   ScriptedResponse limited = ScriptedResponse::json(429, R"({"error":{"message":"Rate limit reached","type":"requests"}})");
   limited.headers.emplace_back("Retry-After", "0");
   LoopbackServer server(fail_then_succeed(1, limited));
-  auto runtime = remote_runtime(server, "openai", "max_retries: 2");
+  // The backoff would be half an hour, past the total timeout, so only a retry that honours
+  // Retry-After (0 s) can succeed.
+  auto runtime = remote_runtime(server, "openai",
+                                "max_retries: 2, retry_base_delay_ms: 3600000, retry_max_delay_ms: 3600000, "
+                                "total_timeout_ms: 60000");
   RecordedStream stream;
   const auto reply = runtime.model("m")->generate(ask("x"), stream.sink());
   ASSERT_EQ(reply.finish_reason, FinishReason::stop) << what(reply);
