@@ -7,6 +7,7 @@ packages=(
   libopenblas-dev libpcre2-dev
   libvulkan-dev glslc mesa-vulkan-drivers
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev
 )
 missing=()
 for p in "${packages[@]}"; do

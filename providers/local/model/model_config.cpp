@@ -109,6 +109,9 @@ ModelConfig parse_model_config(const nlohmann::json& config_json, const nlohmann
   }
   model.hidden_size = config.positive_int("hidden_size");
   model.num_layers = config.positive_int("num_hidden_layers");
+  // The per-layer settings are allocated before any weight is read, so a malformed count must not
+  // reach them: published models have well under 1024 layers.
+  if (model.num_layers > 1024) config.fail("num_hidden_layers", "at most 1024");
   model.num_heads = config.positive_int("num_attention_heads");
   model.num_kv_heads = config.optional_int("num_key_value_heads").value_or(model.num_heads);
   if (model.num_kv_heads <= 0 || model.num_heads % model.num_kv_heads != 0)
