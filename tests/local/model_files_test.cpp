@@ -110,6 +110,15 @@ TEST(ModelConfig, WrongFieldsNameTheField) {
   config["num_key_value_heads"] = 2;
   config["rope_scaling"] = {{"rope_type", "yarn"}, {"factor", 4.0}};
   EXPECT_THROW(parse_model_config(config, nullptr, "config.json"), Error);
+  // Found by fuzzing: a huge layer count must be refused before anything is allocated for it.
+  config["rope_scaling"] = nullptr;
+  config["num_hidden_layers"] = 2000000000;
+  try {
+    parse_model_config(config, nullptr, "config.json");
+    FAIL();
+  } catch (const Error& error) {
+    EXPECT_THAT(error.what(), HasSubstr("'num_hidden_layers': expected at most 1024"));
+  }
 }
 
 TEST(ModelConfig, GenerationConfigEosWins) {
