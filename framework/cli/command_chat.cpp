@@ -52,10 +52,7 @@ void answer(ChatSession& session, std::string line, InterruptWatcher& interrupts
   if (completion.finish_reason == FinishReason::cancelled) {
     print_note("[reply cancelled]");
   } else if (completion.finish_reason == FinishReason::error) {
-    print_error("generation failed: " +
-                (completion.error ? std::string(to_string(completion.error->category())) + ": " +
-                                        completion.error->what()
-                                  : std::string("the provider gave no reason")));
+    print_generation_failure(completion);
   }
 }
 

@@ -77,10 +77,7 @@ int run(const CommandContext& context) {
       print_note("switchboard: interrupted");
       return kExitInterrupted;
     case FinishReason::error:
-      print_error("generation failed: " +
-                  (completion.error ? std::string(to_string(completion.error->category())) + ": " +
-                                          completion.error->what()
-                                    : std::string("the provider gave no reason")));
+      print_generation_failure(completion);
       return kExitFailure;
     default:
       return kExitSuccess;

@@ -22,6 +22,12 @@ void print_error(std::string_view message) {
 
 void print_note(std::string_view message) { write_stderr_line(std::string(message) + "\n"); }
 
+void print_generation_failure(const Completion& completion) {
+  print_error("generation failed: " + (completion.error ? std::string(to_string(completion.error->category())) + ": " +
+                                                              completion.error->what()
+                                                        : std::string("the provider gave no reason")));
+}
+
 void write_stdout(std::string_view text) {
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fflush(stdout);

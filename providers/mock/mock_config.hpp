@@ -47,7 +47,7 @@ struct MockConfig {
   std::optional<Error> fail_load;
 };
 
-// Reads and checks options. `owner` starts every error message ("mock model 'chat'"), which
+// Reads and checks options. `owner` starts every error message ("mock plugin"), which
 // then names the key and what was expected. Throws Error(config).
 MockConfig parse_config(const nlohmann::json& options, const std::string& owner);
 

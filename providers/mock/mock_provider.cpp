@@ -14,7 +14,7 @@ class MockProvider : public LLMProvider {
  public:
   explicit MockProvider(const ProviderEntry& entry) : entry_(entry) {
     // Checked here so that a mistake in the provider's options is reported once, by name.
-    parse_config(entry_.options, "mock provider '" + entry_.name + "'");
+    parse_config(entry_.options, "mock plugin");
   }
 
   ProviderInfo info() const override {
@@ -22,8 +22,8 @@ class MockProvider : public LLMProvider {
   }
 
   std::shared_ptr<Model> open(const ModelEntry& entry) override {
-    // Errors name the model but not its place in the catalog: Runtime and Registry add that.
-    const auto owner = "mock model '" + entry.name + "'";
+    // The registry and the runtime prefix the catalog place and the provider or model name.
+    const std::string owner = "mock plugin";
     if (!entry.options.is_object())
       throw Error(ErrorCategory::config, owner + ": options: expected a mapping, got " + entry.options.dump());
     auto config = parse_config(layer_options(entry_.options, entry.options), owner);
