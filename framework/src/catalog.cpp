@@ -64,10 +64,13 @@ namespace {
 
 // In the order users most likely meant them, since did-you-mean ties go to the first.
 const std::vector<std::string> kTopLevelKeys = {"models", "providers", "default", "include",
-                                                "plugin_paths"};
+                                                "plugin_paths", "hub"};
+const std::vector<std::string> kHubKeys = {"endpoint", "token", "cache", "max_parallel_downloads",
+                                           "patterns"};
 const std::vector<std::string> kModelKeys = {"provider",    "path",     "source",  "remote_name",
                                              "context",     "defaults", "stop",    "aliases",
-                                             "description", "options",  "quantize"};
+                                             "description", "options",  "quantize",
+                                             "keep_alive"};
 const std::vector<std::string> kDefaultsKeys = {
     "max_tokens",         "temperature",      "top_p",
     "top_k",              "min_p",            "repetition_penalty",
@@ -207,6 +210,21 @@ bool is_hub_source(std::string_view source) {
   const std::size_t slash = source.find('/');
   if (slash == std::string_view::npos) return false;
   return is_name(source.substr(0, slash)) && is_name(source.substr(slash + 1));
+}
+
+// "300ms", "30s", "5m", "2h", or a plain number of seconds.
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+  std::size_t digits = 0;
+  while (digits < text.size() && is_digit(text[digits])) ++digits;
+  if (digits == 0 || digits > 9) return std::nullopt;
+  const auto number = parse_integer(text.substr(0, digits));
+  const std::string_view unit = text.substr(digits);
+  if (!number) return std::nullopt;
+  if (unit.empty() || unit == "s") return std::chrono::seconds(*number);
+  if (unit == "ms") return std::chrono::milliseconds(*number);
+  if (unit == "m") return std::chrono::minutes(*number);
+  if (unit == "h") return std::chrono::hours(*number);
+  return std::nullopt;
 }
 
 bool read_text_file(const fs::path& file, std::string& text) {
@@ -592,6 +610,8 @@ class CatalogReader {
         read_entries(value, key, "providers", &CatalogReader::read_provider);
       } else if (name == "models") {
         read_entries(value, key, "models", &CatalogReader::read_model);
+      } else if (name == "hub") {
+        read_hub(value, key);
       } else if (name == "default") {
         if (auto text = read_nonempty_string(value, key, "default", "a model name")) {
           own_default = Located{std::move(*text), at(value)};
@@ -618,6 +638,52 @@ class CatalogReader {
       }
     }
     return defaults.front();
+  }
+
+  void read_hub(const YAML::Node& value, const YAML::Node& key) {
+    if (value.IsNull()) return;
+    if (!value.IsMap()) {
+      issue(at(value, key), "hub", "expected a map of hub settings (" + join_names(kHubKeys) + "), got " + describe(value));
+      return;
+    }
+    if (hub_where_) {
+      issue(at(key), "hub", "'hub' is given twice: at " + hub_where_->to_string() + " and at " + at(key).to_string());
+      return;
+    }
+    hub_where_ = at(key);
+    HubConfig& hub = catalog_.hub_;
+    hub.where = at(key);
+    for_each_entry(value, "hub", [&](const std::string& name, const YAML::Node& k, const YAML::Node& v) {
+      const std::string field = child_field("hub", name);
+      if (name == "endpoint") {
+        if (auto text = read_nonempty_string(v, k, field, "a URL such as https://huggingface.co")) {
+          if (text->starts_with("http://") || text->starts_with("https://")) {
+            hub.endpoint = std::move(*text);
+          } else {
+            issue(at(v), field, "expected a URL starting with http:// or https://, got '" + *text + "'");
+          }
+        }
+      } else if (name == "token") {
+        // The value is a secret: messages about it never quote it.
+        if (!v.IsScalar()) {
+          issue(at(v, k), field, "expected a string (usually ${HF_TOKEN}), got " + describe(v));
+        } else if (auto text = expand(v.Scalar(), at(v), field); text && !text->empty()) {
+          hub.token = std::move(*text);
+        }
+      } else if (name == "cache") {
+        if (auto text = read_nonempty_string(v, k, field, "a folder")) hub.cache = absolute_path(*text);
+      } else if (name == "max_parallel_downloads") {
+        if (auto n = read_integer(v, k, field, 1, 64, "an integer from 1 to 64")) {
+          hub.max_parallel_downloads = static_cast<int>(*n);
+        }
+      } else if (name == "patterns") {
+        if (auto patterns = read_string_list(v, k, field)) {
+          for (Located& pattern : *patterns) hub.patterns.push_back(std::move(pattern.text));
+        }
+      } else {
+        issue(at(k), field, "unknown key '" + name + "'" + detail::did_you_mean(name, kHubKeys));
+      }
+    });
   }
 
   void read_plugin_paths(const YAML::Node& value, const YAML::Node& key) {
@@ -756,6 +822,14 @@ class CatalogReader {
             issue(at(v), setting_field, "expected q4, q8 or none, got '" + *text + "'");
           }
         }
+      } else if (setting == "keep_alive") {
+        if (auto text = read_number_text(v, k, setting_field, "a duration such as 30s, 5m or 1h")) {
+          if (auto duration = parse_duration(*text)) {
+            entry.keep_alive = *duration;
+          } else {
+            report_bad_number(v, setting_field, "a duration such as 30s, 5m or 1h", *text);
+          }
+        }
       } else if (setting == "description") {
         if (auto text = read_string(v, k, setting_field)) entry.description = std::move(*text);
       } else if (setting == "options") {
@@ -886,6 +960,8 @@ class CatalogReader {
       }
     }
 
+    for (auto& [name, model] : catalog_.models_) model.hub = catalog_.hub_;
+
     if (default_) {
       const std::string& name = default_->text;
       if (catalog_.models_.contains(name)) {
@@ -909,6 +985,7 @@ class CatalogReader {
   std::vector<PendingProvider> pending_providers_;
   std::vector<PendingAliases> pending_aliases_;
   std::optional<Located> default_;  // the top file's settled `default:`
+  std::optional<SourceLocation> hub_where_;  // where `hub:` was read, to refuse a second one
 };
 
 Catalog Catalog::load(const fs::path& file) {

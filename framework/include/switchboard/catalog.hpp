@@ -2,6 +2,7 @@
 // The model catalog: which plugins exist, which provider instances to make of them, and which
 // model each name means. Read from YAML; see registry/default.yaml and docs/catalog.md.
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -33,6 +34,18 @@ struct ProviderEntry {
   SourceLocation where;
 };
 
+// The top-level `hub:` section: where the model store downloads from and keeps models. Unset
+// fields fall back to the environment (HF_ENDPOINT, HF_TOKEN, HF_HUB_CACHE, ...); see
+// docs/store.md.
+struct HubConfig {
+  std::optional<std::string> endpoint;           // "https://huggingface.co"
+  std::optional<std::string> token;              // usually ${HF_TOKEN}
+  std::optional<std::filesystem::path> cache;    // made absolute
+  std::optional<int> max_parallel_downloads;     // >= 1
+  std::vector<std::string> patterns;             // files to fetch; empty: what a model needs
+  SourceLocation where;
+};
+
 // One `models:` entry.
 struct ModelEntry {
   std::string name;
@@ -48,6 +61,10 @@ struct ModelEntry {
   nlohmann::json options = nlohmann::json::object();  // provider-specific, passed through
   std::filesystem::path base_dir;
   SourceLocation where;
+  // How long a local model stays loaded after its last use when memory is needed for another;
+  // unset: the provider's default.
+  std::optional<std::chrono::milliseconds> keep_alive;
+  HubConfig hub;  // the catalog's `hub:` section, for providers that fetch `source:`
 };
 
 // One problem found while reading a catalog.
@@ -85,6 +102,7 @@ class Catalog {
   const std::map<std::string, ProviderEntry>& providers() const { return providers_; }
   const std::map<std::string, ModelEntry>& models() const { return models_; }
   const std::string& default_model() const { return default_model_; }
+  const HubConfig& hub() const { return hub_; }
 
   // A model by name or alias; the default model for an empty name. Throws Error(not_found)
   // with a did-you-mean.
@@ -98,6 +116,7 @@ class Catalog {
   std::map<std::string, ModelEntry> models_;
   std::map<std::string, std::string> aliases_;  // alias -> model name
   std::string default_model_;
+  HubConfig hub_;
 };
 
 }  // namespace switchboard

@@ -9,6 +9,7 @@
 #include "switchboard/log.hpp"
 #include "switchboard/message.hpp"
 #include "switchboard/model.hpp"
+#include "switchboard/model_store.hpp"
 #include "switchboard/provider.hpp"
 #include "switchboard/registry.hpp"
 #include "switchboard/request.hpp"
