@@ -1,0 +1,515 @@
+#include "backends/vulkan/vulkan_backend.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <tuple>
+#include <vector>
+
+#include <switchboard/error.hpp>
+#include <switchboard/log.hpp>
+
+#include "backends/vulkan/vulkan_device.hpp"
+#include "backends/vulkan/vulkan_kernels.hpp"
+#include "backends/vulkan/vulkan_memory.hpp"
+
+namespace switchboard::local {
+namespace {
+
+using namespace vk;  // the Vulkan entry points (loaded at run time) and the helpers around them
+
+constexpr std::uint32_t kMaxGroups = 65535;  // the least maxComputeWorkGroupCount Vulkan promises
+constexpr int kMatvecMaxTokens = 8;          // above this, the tiled matrix-matrix kernel
+constexpr std::uint32_t kMatvecRows = 2;
+constexpr VkDeviceSize kStagingChunk = VkDeviceSize{64} << 20;
+constexpr std::size_t kIdsCapacity = 1 << 16;  // token ids staged per submission
+
+std::uint32_t groups_for(std::size_t items, std::uint32_t per_group) {
+  return static_cast<std::uint32_t>(std::min<std::size_t>((items + per_group - 1) / per_group, kMaxGroups));
+}
+
+std::uint32_t format_code(WeightFormat format) {
+  switch (format) {
+    case WeightFormat::f32: return 0;
+    case WeightFormat::f16: return 1;
+    case WeightFormat::bf16: return 2;
+    case WeightFormat::affine4: return 3;
+    case WeightFormat::affine8: return 4;
+  }
+  return 0;
+}
+
+std::uint32_t scale_code(DType dtype) { return dtype == DType::f32 ? 0 : dtype == DType::f16 ? 1 : 2; }
+
+template <typename... T>
+std::vector<std::uint32_t> push_words(T... values) {
+  std::vector<std::uint32_t> words;
+  auto add = [&](auto value) {
+    std::uint32_t word;
+    static_assert(sizeof(value) == 4);
+    std::memcpy(&word, &value, 4);
+    words.push_back(word);
+  };
+  (add(values), ...);
+  return words;
+}
+
+class VulkanBackend;
+
+// SWITCHBOARD_VULKAN_SUBGROUPS=0 takes the shared-memory reductions even where the device has
+// subgroup operations: how the tests cover the path for devices without them.
+bool subgroups_disabled() {
+  const char* value = std::getenv("SWITCHBOARD_VULKAN_SUBGROUPS");
+  return value && std::string(value) == "0";
+}
+
+class VulkanBuffer final : public Buffer {
+ public:
+  VulkanBuffer(VulkanBackend& owner, vk::DeviceBuffer storage, std::size_t floats) : owner_(owner), storage_(storage), floats_(floats) {}
+  ~VulkanBuffer() override;
+  std::size_t size() const override { return floats_; }
+  const VulkanBackend* owner() const { return &owner_; }
+  VkBuffer handle() const { return storage_.buffer; }
+  vk::DeviceBuffer& storage() { return storage_; }
+
+ private:
+  VulkanBackend& owner_;
+  vk::DeviceBuffer storage_;
+  std::size_t floats_;
+};
+
+struct ResidentWeight {
+  BufferRange values, scales, biases;
+};
+
+class VulkanBackend final : public Backend {
+ public:
+  VulkanBackend(const vk::DeviceSummary& summary, std::size_t memory_limit)
+      : device_(summary),
+        memory_(device_, memory_limit),
+        kernels_(device_, summary.subgroup_arithmetic && !subgroups_disabled()),
+        profile_(std::getenv("SWITCHBOARD_VULKAN_PROFILE") != nullptr) {
+    VkCommandPoolCreateInfo pool_info{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
+    pool_info.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
+    pool_info.queueFamilyIndex = device_.queue_family();
+    check(vkCreateCommandPool(device_.handle(), &pool_info, nullptr, &command_pool_), "vkCreateCommandPool");
+    VkCommandBufferAllocateInfo allocate{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
+    allocate.commandPool = command_pool_;
+    allocate.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+    allocate.commandBufferCount = 1;
+    check(vkAllocateCommandBuffers(device_.handle(), &allocate, &commands_), "vkAllocateCommandBuffers");
+    VkFenceCreateInfo fence_info{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    check(vkCreateFence(device_.handle(), &fence_info, nullptr, &fence_), "vkCreateFence");
+    if (device_.has_timestamps()) {
+      VkQueryPoolCreateInfo query_info{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
+      query_info.queryType = VK_QUERY_TYPE_TIMESTAMP;
+      query_info.queryCount = 2;
+      check(vkCreateQueryPool(device_.handle(), &query_info, nullptr, &timestamps_), "vkCreateQueryPool");
+    }
+    ids_ = memory_.create_device(kIdsCapacity * 4, "token ids");
+    logger()->info("vulkan: using {} ({}, {} of device memory{}), {} reductions", summary.name, summary.type,
+                   vk::mebibytes(summary.device_local_bytes),
+                   memory_limit ? ", memory_limit " + vk::mebibytes(memory_limit) : std::string(),
+                   kernels_.subgroups() ? "subgroup" : "shared-memory");
+  }
+
+  ~VulkanBackend() override {
+    if (profile_)
+      logger()->info("vulkan profile: {} submissions, {} dispatches, GPU busy {:.3f} ms, waiting in read() {:.3f} ms", stats_.submits,
+                     stats_.dispatches, stats_.gpu_ns / 1e6, stats_.wait_ns / 1e6);
+    vkDeviceWaitIdle(device_.handle());
+    memory_.destroy(ids_);
+    memory_.destroy(upload_staging_);
+    memory_.destroy(read_staging_);
+    if (timestamps_) vkDestroyQueryPool(device_.handle(), timestamps_, nullptr);
+    vkDestroyFence(device_.handle(), fence_, nullptr);
+    vkDestroyCommandPool(device_.handle(), command_pool_, nullptr);
+  }
+
+  std::string name() const override { return "vulkan"; }
+
+  nlohmann::json describe() const override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    return {{"backend", "vulkan"},
+            {"device", device_.summary().to_json()},
+            {"memory_limit_bytes", memory_.limit()},
+            {"memory_in_use_bytes", memory_.in_use()},
+            {"weight_bytes", memory_.weight_bytes()},
+            {"kernels", kernels_.subgroups() ? "subgroup reductions" : "shared-memory reductions"},
+            {"submissions", stats_.submits},
+            {"dispatches", stats_.dispatches},
+            {"gpu_busy_ms", stats_.gpu_ns / 1e6}};
+  }
+
+  std::unique_ptr<Buffer> allocate(std::size_t floats) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    auto buffer = std::make_unique<VulkanBuffer>(*this, memory_.create_device(std::max<std::size_t>(floats, 1) * 4, "a buffer of " + std::to_string(floats) + " floats"), floats);
+    // Zeroed, as the CPU backend's buffers are: a cache slot read before it is written reads 0.
+    begin();
+    vk::vkCmdFillBuffer(commands_, buffer->handle(), 0, VK_WHOLE_SIZE, 0);
+    barrier();
+    return buffer;
+  }
+
+  void release(VulkanBuffer& buffer) {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    if (recording_) submit_and_wait();  // recorded work may still use it
+    kernels_.forget_buffer(buffer.handle());
+    memory_.destroy(buffer.storage());
+  }
+
+  void upload(const WeightMatrix& w) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    const WeightKey key{w.data, w.rows, w.cols, w.format};
+    if (weights_.count(key)) return;
+    ResidentWeight resident;
+    resident.values = upload_bytes(w.data, w.row_bytes() * static_cast<std::size_t>(w.rows), w.name);
+    if (w.quantized()) {
+      const std::size_t side = static_cast<std::size_t>(w.rows) * (w.cols / w.group_size) * dtype_size(w.scale_dtype);
+      resident.scales = upload_bytes(w.scales, side, w.name + ".scales");
+      resident.biases = upload_bytes(w.biases, side, w.name + ".biases");
+    } else {
+      resident.scales = resident.biases = resident.values;
+    }
+    weights_.emplace(key, resident);
+  }
+
+  void upload(std::span<const float> vector) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    const VectorKey key{vector.data(), vector.size()};
+    if (vectors_.count(key)) return;
+    vectors_.emplace(key, upload_bytes(reinterpret_cast<const std::byte*>(vector.data()), vector.size_bytes(),
+                                       "a vector of " + std::to_string(vector.size()) + " floats"));
+  }
+
+  void read(View source, std::span<float> out) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    const VkDeviceSize bytes = out.size_bytes();
+    VulkanBuffer& buffer = checked(source, out.size(), "read");
+    if (read_staging_.bytes < bytes) {
+      memory_.destroy(read_staging_);
+      read_staging_ = memory_.create_host(std::max<VkDeviceSize>(bytes, 1 << 20), true);
+    }
+    begin();
+    const VkBufferCopy region{source.offset * 4, 0, bytes};
+    if (bytes) vk::vkCmdCopyBuffer(commands_, buffer.handle(), read_staging_.buffer, 1, &region);
+    submit_and_wait();
+    std::memcpy(out.data(), read_staging_.mapped, bytes);
+  }
+
+  void matmul(const WeightMatrix& w, View in, int tokens, View out) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    const ResidentWeight& resident = find_weight(w);
+    VulkanBuffer& input = checked(in, static_cast<std::size_t>(tokens) * w.cols, "matmul input");
+    VulkanBuffer& output = checked(out, static_cast<std::size_t>(tokens) * w.rows, "matmul output");
+    if (tokens <= 0) return;
+    const std::uint32_t format = format_code(w.format), scales = scale_code(w.scale_dtype);
+    const auto group = static_cast<std::uint32_t>(w.group_size);
+    const std::vector<BufferRange> ranges = {resident.values, resident.scales, resident.biases, whole(input), whole(output)};
+    const auto rows = static_cast<std::uint32_t>(w.rows), cols = static_cast<std::uint32_t>(w.cols);
+    if (tokens <= kMatvecMaxTokens) {
+      const vk::Kernel& kernel = kernels_.get("matvec", 5, {64, format, scales, group, kMatvecRows});
+      const std::uint32_t row_groups = (rows + kMatvecRows - 1) / kMatvecRows;
+      for (std::uint32_t first = 0; first < row_groups; first += kMaxGroups) {
+        const std::uint32_t count = std::min(kMaxGroups, row_groups - first);
+        dispatch(kernel, ranges,
+                 push_words(rows, cols, static_cast<std::uint32_t>(tokens), offset(in), offset(out), first * kMatvecRows), count,
+                 static_cast<std::uint32_t>((tokens + 3) / 4));
+      }
+    } else {
+      const vk::Kernel& kernel = kernels_.get("matmul", 5, {256, format, scales, group});
+      dispatch(kernel, ranges, push_words(rows, cols, static_cast<std::uint32_t>(tokens), offset(in), offset(out)), (rows + 63) / 64,
+               static_cast<std::uint32_t>((tokens + 63) / 64));
+    }
+  }
+
+  void embed(const WeightMatrix& table, std::span<const std::int32_t> ids, float scale, View out) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    const ResidentWeight& resident = find_weight(table);
+    VulkanBuffer& output = checked(out, ids.size() * table.cols, "embed output");
+    for (std::int32_t id : ids)
+      if (id < 0 || id >= table.rows)
+        throw Error(ErrorCategory::invalid_request, "token id " + std::to_string(id) + " is outside the embedding table '" +
+                                                        table.name + "' (" + std::to_string(table.rows) + " rows)");
+    if (ids.empty()) return;
+    if (ids.size() > kIdsCapacity)
+      throw Error(ErrorCategory::invalid_request, "vulkan: " + std::to_string(ids.size()) + " tokens in one embedding; at most " +
+                                                      std::to_string(kIdsCapacity) + " at a time");
+    if (ids_used_ + ids.size() > kIdsCapacity) submit_and_wait();
+    begin();
+    const std::size_t first = ids_used_;
+    for (std::size_t done = 0; done < ids.size();) {  // vkCmdUpdateBuffer takes 64 KiB at most
+      const std::size_t count = std::min<std::size_t>(ids.size() - done, 16384);
+      vk::vkCmdUpdateBuffer(commands_, ids_.buffer, (first + done) * 4, count * 4, ids.data() + done);
+      done += count;
+    }
+    ids_used_ += ids.size();
+    barrier();
+    const vk::Kernel& kernel =
+        kernels_.get("embed", 5, {256, format_code(table.format), scale_code(table.scale_dtype), static_cast<std::uint32_t>(table.group_size)});
+    dispatch(kernel, {resident.values, resident.scales, resident.biases, {ids_.buffer, 0, ids_.bytes}, whole(output)},
+             push_words(static_cast<std::uint32_t>(ids.size()), static_cast<std::uint32_t>(table.cols), static_cast<std::uint32_t>(first),
+                        offset(out), scale),
+             groups_for(ids.size() * table.cols, 256));
+  }
+
+  void rms_norm(View in, std::span<const float> weight, int rows, int dim, float eps, bool adds_one, View out) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    const BufferRange w = find_vector(weight, static_cast<std::size_t>(dim));
+    VulkanBuffer& input = checked(in, static_cast<std::size_t>(rows) * dim, "rms_norm input");
+    VulkanBuffer& output = checked(out, static_cast<std::size_t>(rows) * dim, "rms_norm output");
+    const std::uint32_t wg = dim >= 1024 ? 256 : 64;
+    const vk::Kernel& kernel = kernels_.get("rms_norm", 3, {wg});
+    for (int first = 0; first < rows; first += static_cast<int>(kMaxGroups)) {
+      const int count = std::min(rows - first, static_cast<int>(kMaxGroups));
+      const std::size_t skip = static_cast<std::size_t>(first) * dim;
+      dispatch(kernel, {whole(input), w, whole(output)},
+               push_words(static_cast<std::uint32_t>(dim), static_cast<std::uint32_t>(in.offset + skip),
+                          static_cast<std::uint32_t>(out.offset + skip), eps, static_cast<std::uint32_t>(adds_one)),
+               static_cast<std::uint32_t>(count));
+    }
+  }
+
+  void rope(View x, int tokens, int heads, int head_dim, int first_position, std::span<const float> inverse_frequencies) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    const BufferRange frequencies = find_vector(inverse_frequencies, static_cast<std::size_t>(head_dim / 2));
+    VulkanBuffer& values = checked(x, static_cast<std::size_t>(tokens) * heads * head_dim, "rope");
+    const std::size_t pairs = static_cast<std::size_t>(tokens) * heads * (head_dim / 2);
+    if (pairs == 0) return;
+    dispatch(kernels_.get("rope", 2, {64}), {whole(values), frequencies},
+             push_words(static_cast<std::uint32_t>(tokens), static_cast<std::uint32_t>(heads), static_cast<std::uint32_t>(head_dim),
+                        static_cast<std::uint32_t>(first_position), offset(x)),
+             groups_for(pairs, 64));
+  }
+
+  void attention(View q, View key_cache, View value_cache, int tokens, int first_position, const AttentionShape& shape,
+                 View out) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    if (shape.head_dim > 256 || shape.kv_heads <= 0 || shape.heads % shape.kv_heads != 0)
+      throw Error(ErrorCategory::model_format, "vulkan attention: head_dim " + std::to_string(shape.head_dim) + " (at most 256), " +
+                                                   std::to_string(shape.heads) + " heads over " + std::to_string(shape.kv_heads) +
+                                                   " key/value heads");
+    const std::size_t q_width = static_cast<std::size_t>(shape.heads) * shape.head_dim;
+    const std::size_t kv_width = static_cast<std::size_t>(shape.kv_heads) * shape.head_dim;
+    const std::size_t positions = static_cast<std::size_t>(first_position) + tokens;
+    VulkanBuffer& queries = checked(q, tokens * q_width, "attention queries");
+    VulkanBuffer& keys = checked(key_cache, positions * kv_width, "attention keys");
+    VulkanBuffer& values = checked(value_cache, positions * kv_width, "attention values");
+    VulkanBuffer& output = checked(out, tokens * q_width, "attention output");
+    if (tokens <= 0) return;
+    dispatch(kernels_.get("attention", 4, {64}), {whole(queries), whole(keys), whole(values), whole(output)},
+             push_words(offset(q), offset(key_cache), offset(value_cache), offset(out), static_cast<std::uint32_t>(shape.heads),
+                        static_cast<std::uint32_t>(shape.kv_heads), static_cast<std::uint32_t>(shape.head_dim),
+                        static_cast<std::uint32_t>(first_position), static_cast<std::uint32_t>(shape.window), shape.scale,
+                        shape.softcap),
+             static_cast<std::uint32_t>(shape.heads), static_cast<std::uint32_t>(tokens));
+  }
+
+  void gated_activation(View gate, View up, std::size_t n, Activation activation, View out) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    elementwise(activation == Activation::silu ? 0 : 1, gate, whole(checked(up, n, "activation up")), offset(up), out, n, 0, 0);
+  }
+
+  void add(View x, View delta, std::size_t n) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    elementwise(2, x, whole(checked(delta, n, "add delta")), offset(delta), x, n, 0, 0);
+  }
+
+  void add_bias(View x, std::span<const float> bias, int rows) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    const BufferRange b = find_vector(bias, bias.size());
+    elementwise(3, x, b, 0, x, static_cast<std::size_t>(rows) * bias.size(), static_cast<std::uint32_t>(bias.size()), 0);
+  }
+
+  void copy(View source, View destination, std::size_t n) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    elementwise(4, source, whole(checked(source, n, "copy source")), 0, destination, n, 0, 0);
+  }
+
+  void softcap(View x, std::size_t n, float cap) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    elementwise(5, x, whole(checked(x, n, "softcap")), 0, x, n, 0, cap);
+  }
+
+ private:
+  struct WeightKey {
+    const std::byte* data;
+    int rows, cols;
+    WeightFormat format;
+    bool operator<(const WeightKey& o) const { return std::tie(data, rows, cols, format) < std::tie(o.data, o.rows, o.cols, o.format); }
+  };
+  using VectorKey = std::pair<const float*, std::size_t>;
+  struct Stats {
+    std::uint64_t submits = 0, dispatches = 0;
+    double gpu_ns = 0, wait_ns = 0;
+  };
+
+  static BufferRange whole(VulkanBuffer& buffer) { return {buffer.handle(), 0, buffer.storage().bytes}; }
+  static std::uint32_t offset(View view) { return static_cast<std::uint32_t>(view.offset); }
+
+  // The buffer behind a view, after checking that `floats` values from its offset lie inside it:
+  // a kernel must never be handed a range it would read or write out of bounds.
+  VulkanBuffer& checked(View view, std::size_t floats, const char* what) {
+    auto* buffer = dynamic_cast<VulkanBuffer*>(view.buffer);
+    if (!buffer || buffer->owner() != this)
+      throw Error(ErrorCategory::internal, std::string("vulkan ") + what + ": the view is not of a buffer of this backend");
+    if (view.offset + floats > buffer->size() || view.offset + floats > 0xFFFFFFFFu)
+      throw Error(ErrorCategory::internal, std::string("vulkan ") + what + ": " + std::to_string(floats) + " floats at offset " +
+                                               std::to_string(view.offset) + " overrun a buffer of " + std::to_string(buffer->size()));
+    return *buffer;
+  }
+
+  const ResidentWeight& find_weight(const WeightMatrix& w) const {
+    auto found = weights_.find({w.data, w.rows, w.cols, w.format});
+    if (found == weights_.end()) throw Error(ErrorCategory::internal, "vulkan: weight '" + w.name + "' was used before upload()");
+    return found->second;
+  }
+
+  BufferRange find_vector(std::span<const float> vector, std::size_t expected) const {
+    auto found = vectors_.find({vector.data(), vector.size()});
+    if (found == vectors_.end() || vector.size() < expected)
+      throw Error(ErrorCategory::internal, "vulkan: a vector of " + std::to_string(vector.size()) + " floats was used before upload()");
+    return found->second;
+  }
+
+  void elementwise(std::uint32_t op, View a, BufferRange b, std::uint32_t b_offset, View c, std::size_t n, std::uint32_t width, float cap) {
+    VulkanBuffer& first = checked(a, n, "elementwise input");
+    VulkanBuffer& result = checked(c, n, "elementwise output");
+    if (n == 0) return;
+    dispatch(kernels_.get("elementwise", 3, {256}), {whole(first), b, whole(result)},
+             push_words(static_cast<std::uint32_t>(n), offset(a), b_offset, offset(c), op, width, cap), groups_for(n, 256));
+  }
+
+  BufferRange upload_bytes(const std::byte* data, std::size_t bytes, const std::string& what) {
+    const BufferRange range = memory_.reserve_weights(bytes, "uploading '" + what + "'");
+    if (!upload_staging_.buffer) upload_staging_ = memory_.create_host(kStagingChunk, false);
+    for (std::size_t done = 0; done < bytes;) {
+      const std::size_t count = std::min<std::size_t>(bytes - done, upload_staging_.bytes);
+      std::memcpy(upload_staging_.mapped, data + done, count);
+      begin();
+      const VkBufferCopy region{0, range.offset + done, count};
+      vk::vkCmdCopyBuffer(commands_, upload_staging_.buffer, range.buffer, 1, &region);
+      submit_and_wait();
+      done += count;
+    }
+    return range;
+  }
+
+
+  void begin() {
+    if (recording_) return;
+    VkCommandBufferBeginInfo info{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+    info.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
+    check(vk::vkBeginCommandBuffer(commands_, &info), "vkBeginCommandBuffer");
+    if (timestamps_) {
+      vk::vkCmdResetQueryPool(commands_, timestamps_, 0, 2);
+      vk::vkCmdWriteTimestamp(commands_, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, timestamps_, 0);
+    }
+    recording_ = true;
+    bound_pipeline_ = VK_NULL_HANDLE;
+  }
+
+  // Orders everything recorded so far before everything after (compute and transfers).
+  void barrier() {
+    VkMemoryBarrier memory{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+    memory.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
+    memory.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
+    const VkPipelineStageFlags stages = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
+    vk::vkCmdPipelineBarrier(commands_, stages, stages, 0, 1, &memory, 0, nullptr, 0, nullptr);
+  }
+
+  void dispatch(const vk::Kernel& kernel, const std::vector<BufferRange>& ranges, const std::vector<std::uint32_t>& push,
+                std::uint32_t x, std::uint32_t y = 1) {
+    VkDescriptorSet set = kernels_.descriptor_set(kernel, ranges);
+    begin();
+    if (bound_pipeline_ != kernel.pipeline) {
+      vk::vkCmdBindPipeline(commands_, VK_PIPELINE_BIND_POINT_COMPUTE, kernel.pipeline);
+      bound_pipeline_ = kernel.pipeline;
+    }
+    vk::vkCmdBindDescriptorSets(commands_, VK_PIPELINE_BIND_POINT_COMPUTE, kernel.layout, 0, 1, &set, 0, nullptr);
+    vk::vkCmdPushConstants(commands_, kernel.layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, static_cast<std::uint32_t>(push.size() * 4),
+                           push.data());
+    vk::vkCmdDispatch(commands_, x, y, 1);
+    barrier();
+    ++stats_.dispatches;
+  }
+
+  void submit_and_wait() {
+    if (!recording_) return;
+    if (timestamps_) vk::vkCmdWriteTimestamp(commands_, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, timestamps_, 1);
+    check(vk::vkEndCommandBuffer(commands_), "vkEndCommandBuffer");
+    recording_ = false;
+    ids_used_ = 0;
+    VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+    submit.commandBufferCount = 1;
+    submit.pCommandBuffers = &commands_;
+    const auto started = std::chrono::steady_clock::now();
+    check(vk::vkQueueSubmit(device_.queue(), 1, &submit, fence_), "vkQueueSubmit");
+    check(vk::vkWaitForFences(device_.handle(), 1, &fence_, VK_TRUE, UINT64_MAX), "vkWaitForFences");
+    stats_.wait_ns += std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - started).count();
+    check(vk::vkResetFences(device_.handle(), 1, &fence_), "vkResetFences");
+    check(vk::vkResetCommandBuffer(commands_, 0), "vkResetCommandBuffer");
+    ++stats_.submits;
+    if (timestamps_) {
+      std::uint64_t ticks[2] = {0, 0};
+      if (vk::vkGetQueryPoolResults(device_.handle(), timestamps_, 0, 2, sizeof ticks, ticks, 8, VK_QUERY_RESULT_64_BIT) == VK_SUCCESS)
+        stats_.gpu_ns += static_cast<double>(ticks[1] - ticks[0]) * device_.timestamp_period_ns();
+    }
+  }
+
+  vk::Device device_;
+  vk::Memory memory_;
+  vk::Kernels kernels_;
+  bool profile_;
+  // Allocations and buffer releases may come from outside the pass; a buffer made in allocate()
+  // is released under the same lock if recording fails.
+  mutable std::recursive_mutex mutex_;
+  VkCommandPool command_pool_ = VK_NULL_HANDLE;
+  VkCommandBuffer commands_ = VK_NULL_HANDLE;
+  VkFence fence_ = VK_NULL_HANDLE;
+  VkQueryPool timestamps_ = VK_NULL_HANDLE;
+  bool recording_ = false;
+  VkPipeline bound_pipeline_ = VK_NULL_HANDLE;
+  vk::DeviceBuffer ids_, upload_staging_, read_staging_;
+  std::size_t ids_used_ = 0;
+  std::map<WeightKey, ResidentWeight> weights_;
+  std::map<VectorKey, BufferRange> vectors_;
+  Stats stats_;
+};
+
+VulkanBuffer::~VulkanBuffer() { owner_.release(*this); }
+
+}  // namespace
+
+std::unique_ptr<Backend> make_vulkan_backend(const std::string& device, std::size_t memory_limit) {
+  const vk::DeviceList list = vk::list_devices();
+  return std::make_unique<VulkanBackend>(vk::choose_device(list, device), memory_limit);
+}
+
+nlohmann::json vulkan_devices() {
+  const vk::DeviceList list = vk::list_devices();
+  nlohmann::json devices = nlohmann::json::array();
+  for (const auto& device : list.devices) devices.push_back(device.to_json());
+  nlohmann::json result = {{"available", list.unavailable.empty()}, {"devices", devices}};
+  if (!list.unavailable.empty()) result["reason"] = list.unavailable;
+  return result;
+}
+
+int best_vulkan_gpu(std::string* reason) {
+  const vk::DeviceList list = vk::list_devices();
+  if (!list.unavailable.empty()) {
+    if (reason) *reason = list.unavailable;
+    return -1;
+  }
+  const vk::DeviceSummary& best = vk::choose_device(list, {});
+  if (!vk::is_gpu(best)) {
+    if (reason) *reason = "the only Vulkan devices are CPU implementations (best: " + best.name + ")";
+    return -1;
+  }
+  return best.index;
+}
+
+}  // namespace switchboard::local
