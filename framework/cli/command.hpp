@@ -28,6 +28,10 @@ Command models_command();
 Command run_command();
 Command chat_command();
 Command bench_command();
+Command pull_command();
+Command ls_command();
+Command rm_command();
+Command du_command();
 
 // Options every command accepts, before or after its name.
 const std::vector<OptionSpec>& global_options();

@@ -27,7 +27,10 @@ const std::vector<OptionSpec>& global_options() {
 
 namespace {
 
-std::vector<Command> all_commands() { return {providers_command(), models_command(), run_command(), chat_command(), bench_command()}; }
+std::vector<Command> all_commands() {
+  return {providers_command(), models_command(), run_command(), chat_command(), bench_command(),
+          pull_command(),      ls_command(),     rm_command(),  du_command()};
+}
 
 const Command& find_command(const std::vector<Command>& commands, const std::string& name) {
   std::string names;
@@ -72,7 +75,7 @@ int run_main(const std::vector<std::string>& args, std::string& command_name) {
     write_stdout(top_level_help(commands));
     return kExitSuccess;
   }
-  if (top.rest.empty()) throw UsageError("missing COMMAND; the commands are providers, models, run, chat, bench");
+  if (top.rest.empty()) throw UsageError("missing COMMAND; the commands are providers, models, run, chat, bench, pull, ls, rm, du");
 
   const Command& command = find_command(commands, top.rest.front());
   command_name = command.name;
