@@ -101,9 +101,10 @@ BufferRange Memory::reserve_weights(VkDeviceSize bytes, const std::string& what)
   for (auto& candidate : blocks_)
     if (candidate.storage.bytes - candidate.used >= bytes) block = &candidate;
   if (!block) {
-    // A full-size block when the limit leaves room for one, else just what this weight needs.
+    // A full-size block while the limit leaves plenty of room; near the limit, half of what is
+    // left (at least this weight), so activations and the KV cache still find room after it.
     VkDeviceSize size = std::max(bytes, kWeightBlockBytes);
-    if (limit_ && in_use_ + size > limit_) size = std::max(bytes, limit_ > in_use_ ? limit_ - in_use_ : 0);
+    if (limit_ && in_use_ + size > limit_ / 2) size = std::max(bytes, std::min(size, limit_ > in_use_ ? (limit_ - in_use_) / 2 : 0));
     size = std::min<VkDeviceSize>(size, std::max<VkDeviceSize>(bytes, device_.limits().maxStorageBufferRange & ~VkDeviceSize{255}));
     blocks_.push_back({create_device(size, what), 0});
     block = &blocks_.back();
