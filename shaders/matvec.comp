@@ -1,14 +1,17 @@
 #version 450
 // out[t][r] = Σc w[r][c] · in[t][c] for a few tokens (decode): a workgroup computes ROWS rows for
-// up to 4 tokens (the 4 from 4·gl_WorkGroupID.y), reading each weight word once. Threads take
-// consecutive words of a row so a subgroup's loads are contiguous; an affine word's 8 (or 4)
-// values share one scale and bias, so the dot is scale·Σq·x + bias·Σx.
+// up to 4 tokens (the 4 from 4·gl_WorkGroupID.y), reading each weight once. Threads take
+// consecutive 16-byte blocks of a row (4 words: 32 4-bit or 16 8-bit values, always inside one
+// group) so a subgroup's loads are contiguous and wide; values sharing a scale and bias dot as
+// scale·Σq·x + bias·Σx. Decode is bound by reading the weights: this is the kernel that matters.
 #include "common.glsl"
 #include "weights.glsl"
 
 layout(constant_id = 4) const uint ROWS = 2;
 const uint TOKENS = 4;
 
+// The values again, as 16-byte blocks (the weight's range starts 256-byte aligned).
+layout(std430, binding = 0) readonly buffer WeightBlocks { uvec4 weight_blocks[]; };
 layout(std430, binding = 3) readonly buffer Input { float x[]; };
 layout(std430, binding = 4) writeonly buffer Output { float y[]; };
 layout(push_constant) uniform Params {
@@ -34,7 +37,29 @@ void main() {
   for (uint r = 0; r < ROWS; ++r) {
     const uint row = first_row + r;
     if (row >= p.rows) break;
-    if (FORMAT >= 3) {
+    if (FORMAT >= 3 && p.cols % (4 * PER_WORD) == 0) {
+      const uint blocks = p.cols / (4 * PER_WORD);
+      const uint groups = p.cols / GROUP_SIZE;
+      for (uint bi = lane; bi < blocks; bi += WG) {
+        const uvec4 block = weight_blocks[row * blocks + bi];
+        const uint c0 = bi * 4 * PER_WORD;
+        const uint group = row * groups + c0 / GROUP_SIZE;
+        const float scale = scale_at(group), bias = bias_at(group);
+        for (uint t = 0; t < token_count; ++t) {
+          const uint base = p.in_offset + (first_token + t) * p.cols + c0;
+          float qx = 0.0, sx = 0.0;
+          for (uint j = 0; j < 4; ++j) {
+            const uint word = block[j];
+            for (uint k = 0; k < PER_WORD; ++k) {
+              const float xv = x[base + j * PER_WORD + k];
+              qx += float((word >> (BITS * k)) & MASK) * xv;
+              sx += xv;
+            }
+          }
+          acc[r * TOKENS + t] += scale * qx + bias * sx;
+        }
+      }
+    } else if (FORMAT >= 3) {
       const uint words = p.cols / PER_WORD;
       const uint groups = p.cols / GROUP_SIZE;
       for (uint wi = lane; wi < words; wi += WG) {

@@ -142,6 +142,17 @@ TEST_P(VulkanOps, MatmulEveryFormatDecodeAndPrefillSizes) {
   }
 }
 
+TEST_P(VulkanOps, MatvecOfRowsNotMadeOfWholeSixteenByteBlocks) {
+  // 80 4-bit columns in groups of 16: 10 words a row, so the kernel reads word by word.
+  auto& w = tables.emplace_back(random_weight(WeightFormat::affine4, DType::bf16, 33, 80, 16, rng));
+  cpu->upload(w);
+  gpu->upload(w);
+  auto in = random_buffer(2 * 80, 80);
+  auto out = empty(2 * 33);
+  for (Backend* b : {cpu.get(), gpu.get()}) b->matmul(w, in.on(*b), 2, out.on(*b));
+  expect_close(out, 2 * 33, 1e-4, "affine4 group 16");
+}
+
 TEST_P(VulkanOps, EmbedEveryFormatWithScale) {
   for (const auto& f : kFormats) {
     auto& table = tables.emplace_back(random_weight(f.format, f.scale_dtype, 50, 128, f.group_size, rng));

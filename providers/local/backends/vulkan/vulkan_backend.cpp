@@ -23,7 +23,7 @@ using namespace vk;  // the Vulkan entry points (loaded at run time) and the hel
 
 constexpr std::uint32_t kMaxGroups = 65535;  // the least maxComputeWorkGroupCount Vulkan promises
 constexpr int kMatvecMaxTokens = 8;          // above this, the tiled matrix-matrix kernel
-constexpr std::uint32_t kMatvecRows = 2;
+constexpr std::uint32_t kMatvecRows = 4;
 constexpr VkDeviceSize kStagingChunk = VkDeviceSize{64} << 20;
 constexpr std::size_t kIdsCapacity = 1 << 16;  // token ids staged per submission
 
