@@ -135,6 +135,7 @@ class VulkanBackend final : public Backend {
     std::lock_guard<std::recursive_mutex> lock(mutex_);
     return {{"backend", "vulkan"},
             {"device", device_.summary().to_json()},
+            {"devices", vulkan_devices()["devices"]},
             {"memory_limit_bytes", memory_.limit()},
             {"memory_in_use_bytes", memory_.in_use()},
             {"weight_bytes", memory_.weight_bytes()},

@@ -16,7 +16,14 @@ VkDeviceSize round_up(VkDeviceSize value, VkDeviceSize alignment) { return (valu
 
 std::string mebibytes(std::uint64_t bytes) {
   char text[32];
-  std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
+  const double value = static_cast<double>(bytes);
+  if (bytes < (1u << 20)) {
+    std::snprintf(text, sizeof text, "%.1f KiB", value / 1024);
+  } else if (bytes < (std::uint64_t{1} << 30)) {
+    std::snprintf(text, sizeof text, "%.1f MiB", value / (1 << 20));
+  } else {
+    std::snprintf(text, sizeof text, "%.2f GiB", value / (1 << 30));
+  }
   return text;
 }
 
