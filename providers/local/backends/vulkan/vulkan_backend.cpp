@@ -26,6 +26,9 @@ constexpr int kMatvecMaxTokens = 8;          // above this, the tiled matrix-mat
 constexpr std::uint32_t kMatvecRows = 4;
 constexpr VkDeviceSize kStagingChunk = VkDeviceSize{64} << 20;
 constexpr std::size_t kIdsCapacity = 1 << 16;  // token ids staged per submission
+// Timestamps: 0 and 1 bracket each submission; with SWITCHBOARD_VULKAN_PROFILE set, one more after
+// each dispatch (dispatches are serialised by barriers, so the gap is that kernel's time).
+constexpr std::uint32_t kQueries = 4096;
 
 std::uint32_t groups_for(std::size_t items, std::uint32_t per_group) {
   return static_cast<std::uint32_t>(std::min<std::size_t>((items + per_group - 1) / per_group, kMaxGroups));
@@ -106,7 +109,7 @@ class VulkanBackend final : public Backend {
     if (device_.has_timestamps()) {
       VkQueryPoolCreateInfo query_info{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
       query_info.queryType = VK_QUERY_TYPE_TIMESTAMP;
-      query_info.queryCount = 2;
+      query_info.queryCount = kQueries;
       check(vkCreateQueryPool(device_.handle(), &query_info, nullptr, &timestamps_), "vkCreateQueryPool");
     }
     ids_ = memory_.create_device(kIdsCapacity * 4, "token ids");
@@ -117,9 +120,13 @@ class VulkanBackend final : public Backend {
   }
 
   ~VulkanBackend() override {
-    if (profile_)
+    if (profile_) {
       logger()->info("vulkan profile: {} submissions, {} dispatches, GPU busy {:.3f} ms, waiting in read() {:.3f} ms", stats_.submits,
                      stats_.dispatches, stats_.gpu_ns / 1e6, stats_.wait_ns / 1e6);
+      for (const auto& [kernel, time] : stats_.per_kernel)
+        logger()->info("vulkan profile: {:12s} {:9d} dispatches {:10.3f} ms GPU ({:.2f} us each)", kernel, time.second, time.first / 1e6,
+                       time.first / 1e3 / std::max<std::uint64_t>(time.second, 1));
+    }
     vkDeviceWaitIdle(device_.handle());
     memory_.destroy(ids_);
     memory_.destroy(upload_staging_);
@@ -346,6 +353,7 @@ class VulkanBackend final : public Backend {
   struct Stats {
     std::uint64_t submits = 0, dispatches = 0;
     double gpu_ns = 0, wait_ns = 0;
+    std::map<std::string, std::pair<double, std::uint64_t>> per_kernel;  // ns, dispatches (profiling only)
   };
 
   static BufferRange whole(VulkanBuffer& buffer) { return {buffer.handle(), 0, buffer.storage().bytes}; }
@@ -406,9 +414,10 @@ class VulkanBackend final : public Backend {
     info.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
     check(vk::vkBeginCommandBuffer(commands_, &info), "vkBeginCommandBuffer");
     if (timestamps_) {
-      vk::vkCmdResetQueryPool(commands_, timestamps_, 0, 2);
+      vk::vkCmdResetQueryPool(commands_, timestamps_, 0, profile_ ? kQueries : 2);
       vk::vkCmdWriteTimestamp(commands_, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, timestamps_, 0);
     }
+    profiled_.clear();
     recording_ = true;
     bound_pipeline_ = VK_NULL_HANDLE;
   }
@@ -436,6 +445,10 @@ class VulkanBackend final : public Backend {
     vk::vkCmdDispatch(commands_, x, y, 1);
     barrier();
     ++stats_.dispatches;
+    if (profile_ && timestamps_ && profiled_.size() + 2 < kQueries) {
+      vk::vkCmdWriteTimestamp(commands_, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, timestamps_, static_cast<std::uint32_t>(profiled_.size() + 2));
+      profiled_.push_back(kernel.name);
+    }
   }
 
   void submit_and_wait() {
@@ -455,9 +468,19 @@ class VulkanBackend final : public Backend {
     check(vk::vkResetCommandBuffer(commands_, 0), "vkResetCommandBuffer");
     ++stats_.submits;
     if (timestamps_) {
-      std::uint64_t ticks[2] = {0, 0};
-      if (vk::vkGetQueryPoolResults(device_.handle(), timestamps_, 0, 2, sizeof ticks, ticks, 8, VK_QUERY_RESULT_64_BIT) == VK_SUCCESS)
-        stats_.gpu_ns += static_cast<double>(ticks[1] - ticks[0]) * device_.timestamp_period_ns();
+      std::vector<std::uint64_t> ticks(profiled_.size() + 2);
+      if (vk::vkGetQueryPoolResults(device_.handle(), timestamps_, 0, static_cast<std::uint32_t>(ticks.size()), ticks.size() * 8,
+                                    ticks.data(), 8, VK_QUERY_RESULT_64_BIT) == VK_SUCCESS) {
+        const double period = device_.timestamp_period_ns();
+        stats_.gpu_ns += static_cast<double>(ticks[1] - ticks[0]) * period;
+        std::uint64_t previous = ticks[0];
+        for (std::size_t i = 0; i < profiled_.size(); ++i) {
+          auto& entry = stats_.per_kernel[profiled_[i]];
+          entry.first += static_cast<double>(ticks[i + 2] - previous) * period;
+          entry.second += 1;
+          previous = ticks[i + 2];
+        }
+      }
     }
   }
 
@@ -476,6 +499,7 @@ class VulkanBackend final : public Backend {
   VkPipeline bound_pipeline_ = VK_NULL_HANDLE;
   vk::DeviceBuffer ids_, upload_staging_, read_staging_;
   std::size_t ids_used_ = 0;
+  std::vector<std::string> profiled_;  // the kernel of each per-dispatch timestamp of this submission
   std::map<WeightKey, ResidentWeight> weights_;
   std::map<VectorKey, BufferRange> vectors_;
   Stats stats_;

@@ -21,12 +21,13 @@ struct Instance {
   }
 };
 
-// One instance per process, made on first use and kept while any Device holds it.
+// One instance per process, made on first use and kept until exit: NVIDIA's driver (580) refuses a
+// second vkCreateInstance in a process that destroyed its first (VK_ERROR_INCOMPATIBLE_DRIVER).
 std::shared_ptr<Instance> process_instance() {
   static std::mutex mutex;
-  static std::weak_ptr<Instance> existing;
+  static std::shared_ptr<Instance> existing;
   std::lock_guard lock(mutex);
-  if (auto instance = existing.lock()) return instance;
+  if (existing) return existing;
   auto instance = std::make_shared<Instance>();
   instance->failure = load_loader();
   if (instance->failure.empty()) {

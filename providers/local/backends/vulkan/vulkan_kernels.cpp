@@ -99,6 +99,7 @@ const Kernel& Kernels::get(const std::string& name, std::uint32_t bindings, cons
   VkSpecializationInfo specialization{static_cast<std::uint32_t>(entries.size()), entries.data(), constants.size() * 4,
                                       constants.data()};
   Kernel kernel;
+  kernel.name = name;
   kernel.bindings = bindings;
   kernel.set_layout = set_layout(bindings);
   kernel.layout = pipeline_layout(bindings);

@@ -19,6 +19,7 @@ constexpr std::uint32_t kMaxBindings = 5;
 constexpr std::uint32_t kPushConstantBytes = 64;
 
 struct Kernel {
+  std::string name;
   VkPipeline pipeline = VK_NULL_HANDLE;
   VkPipelineLayout layout = VK_NULL_HANDLE;
   VkDescriptorSetLayout set_layout = VK_NULL_HANDLE;
