@@ -1,16 +1,38 @@
 #pragma once
-// The operations the forward pass needs from a compute backend, and nothing more. Activations
-// are row-major float32: `tokens` rows of a given width.
+// What the forward pass needs from a compute backend, and nothing more: buffers of floats that
+// live where the backend computes (host memory, GPU memory), the weights made resident there,
+// and a dozen operations over rows of activations. Operations may run asynchronously; read()
+// waits for everything queued before it, so a backend may batch one forward pass into one
+// submission.
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "engine/weight_matrix.hpp"
 #include "model/model_config.hpp"
 
 namespace switchboard::local {
+
+// An array of floats owned by a backend.
+class Buffer {
+ public:
+  virtual ~Buffer() = default;
+  virtual std::size_t size() const = 0;  // in floats
+};
+
+// A position inside a buffer, in floats.
+struct View {
+  Buffer* buffer = nullptr;
+  std::size_t offset = 0;
+
+  View at(std::size_t floats) const { return {buffer, offset + floats}; }
+};
 
 struct AttentionShape {
   int heads = 0;
@@ -25,24 +47,56 @@ class Backend {
  public:
   virtual ~Backend() = default;
   virtual std::string name() const = 0;
+  // What `switchboard providers` shows: device, memory, threads, kernel path.
+  virtual nlohmann::json describe() const = 0;
+
+  virtual std::unique_ptr<Buffer> allocate(std::size_t floats) = 0;
+  // Makes a weight resident once (a GPU uploads it; the CPU uses it in place). Operations may
+  // only be given weights uploaded before. Throws Error(resource) when it does not fit.
+  virtual void upload(const WeightMatrix& weight) = 0;
+  virtual void upload(std::span<const float> vector) = 0;
+  // Waits for queued work, then copies floats out.
+  virtual void read(View source, std::span<float> out) = 0;
 
   // out[t][r] = Σc w[r][c] · in[t][c]
-  virtual void matmul(const WeightMatrix& w, const float* in, int tokens, float* out) = 0;
+  virtual void matmul(const WeightMatrix& w, View in, int tokens, View out) = 0;
   // out[t] = row ids[t] of the table, times scale.
-  virtual void embed(const WeightMatrix& table, std::span<const std::int32_t> ids, float scale, float* out) = 0;
+  virtual void embed(const WeightMatrix& table, std::span<const std::int32_t> ids, float scale, View out) = 0;
   // out[r] = in[r] / rms(in[r]) · w (or · (1 + w)), for `rows` rows of `dim`. in may equal out.
-  virtual void rms_norm(const float* in, const float* weight, int rows, int dim, float eps, bool adds_one, float* out) = 0;
-  // Rotates each head of each token in place (rotate-half layout) by its position.
-  virtual void rope(float* x, int tokens, int heads, int head_dim, const std::int32_t* positions, const float* inverse_frequencies) = 0;
-  // For each query token t (at positions[t]) and head: softmax over the visible cached keys of
-  // (q·k) · scale, then the weighted sum of the cached values. Caches are [position][kv_head][head_dim].
-  virtual void attention(const float* q, const float* key_cache, const float* value_cache, int tokens,
-                         const std::int32_t* positions, const AttentionShape& shape, float* out) = 0;
+  virtual void rms_norm(View in, std::span<const float> weight, int rows, int dim, float eps, bool adds_one, View out) = 0;
+  // Rotates each head of each token in place (rotate-half layout); token t is at first_position + t.
+  virtual void rope(View x, int tokens, int heads, int head_dim, int first_position, std::span<const float> inverse_frequencies) = 0;
+  // For each query token t (at first_position + t) and head: softmax over the visible cached keys
+  // of (q·k) · scale, then the weighted sum of the cached values. Caches are [position][kv_head][head_dim].
+  virtual void attention(View q, View key_cache, View value_cache, int tokens, int first_position, const AttentionShape& shape,
+                         View out) = 0;
   // out = act(gate) · up, elementwise over n values.
-  virtual void gated_activation(const float* gate, const float* up, std::size_t n, Activation activation, float* out) = 0;
+  virtual void gated_activation(View gate, View up, std::size_t n, Activation activation, View out) = 0;
+  // x += delta, over n values.
+  virtual void add(View x, View delta, std::size_t n) = 0;
+  // Each of `rows` rows of x (bias.size() wide) += bias.
+  virtual void add_bias(View x, std::span<const float> bias, int rows) = 0;
+  virtual void copy(View source, View destination, std::size_t n) = 0;
+  // x = cap · tanh(x / cap), over n values.
+  virtual void softcap(View x, std::size_t n, float cap) = 0;
+
+  // One forward pass at a time: a backend's queue and workers serve one caller.
+  std::mutex& pass_mutex() { return pass_mutex_; }
+
+ private:
+  std::mutex pass_mutex_;
 };
 
-// The CPU backend: OpenBLAS for batched products, plain loops for the rest.
-std::unique_ptr<Backend> make_cpu_backend();
+struct BackendOptions {
+  std::string kind = "cpu";      // cpu | vulkan | auto
+  int threads = 0;               // cpu: worker threads; 0 = one per core
+  std::string device;            // vulkan: an index or part of a name; empty = the best GPU
+  std::size_t memory_limit = 0;  // vulkan: bytes the backend may allocate; 0 = the device's
+};
+
+// Throws Error(config) naming the option when the kind is unknown or its device is missing.
+std::shared_ptr<Backend> make_backend(const BackendOptions& options);
+
+std::unique_ptr<Backend> make_cpu_backend(int threads = 0);
 
 }  // namespace switchboard::local

@@ -17,22 +17,12 @@ WeightMatrix load_linear(const TensorStore& store, const std::string& module, co
   return matrix;
 }
 
-void add_bias(float* rows, const std::vector<float>& bias, int tokens) {
-  if (bias.empty()) return;
-  for (int t = 0; t < tokens; ++t)
-    for (std::size_t i = 0; i < bias.size(); ++i) rows[t * bias.size() + i] += bias[i];
-}
-
-void add_into(std::vector<float>& x, const std::vector<float>& delta) {
-  for (std::size_t i = 0; i < x.size(); ++i) x[i] += delta[i];
-}
-
 }  // namespace
 
 std::size_t TransformerWeights::bytes() const {
   std::size_t total = embedding.bytes() + lm_head.bytes() + final_norm.size() * 4;
   for (const auto& layer : layers)
-    for (const WeightMatrix* m : {&layer.q, &layer.k, &layer.v, &layer.qkv, &layer.o, &layer.gate, &layer.up, &layer.gate_up, &layer.down})
+    for (const WeightMatrix* m : {&layer.q, &layer.k, &layer.v, &layer.o, &layer.gate, &layer.up, &layer.down})
       total += m->bytes();
   return total;
 }
@@ -40,8 +30,7 @@ std::size_t TransformerWeights::bytes() const {
 std::size_t TransformerWeights::bytes_read_per_token() const {
   std::size_t total = output().bytes() + final_norm.size() * 4;
   for (const auto& layer : layers) {
-    for (const WeightMatrix* m : {&layer.q, &layer.k, &layer.v, &layer.qkv, &layer.o, &layer.gate, &layer.up, &layer.gate_up, &layer.down})
-      total += m->bytes();
+    for (const WeightMatrix* m : {&layer.q, &layer.k, &layer.v, &layer.o, &layer.gate, &layer.up, &layer.down}) total += m->bytes();
     total += (layer.input_norm.size() + layer.post_attention_norm.size() + layer.pre_feedforward_norm.size() +
               layer.post_feedforward_norm.size() + layer.q_bias.size() + layer.k_bias.size() + layer.v_bias.size()) * 4;
   }
@@ -75,6 +64,9 @@ TransformerWeights load_transformer_weights(const TensorStore& store, const Mode
     }
     if (config.fused_qkv) {
       layer.qkv = load_linear(store, p + "self_attn.qkv_proj", config, q_width + 2 * kv_width, hidden, options);
+      layer.q = layer.qkv.row_range(0, q_width, p + "self_attn.q_part");
+      layer.k = layer.qkv.row_range(q_width, kv_width, p + "self_attn.k_part");
+      layer.v = layer.qkv.row_range(q_width + kv_width, kv_width, p + "self_attn.v_part");
     } else {
       layer.q = load_linear(store, p + "self_attn.q_proj", config, q_width, hidden, options);
       layer.k = load_linear(store, p + "self_attn.k_proj", config, kv_width, hidden, options);
@@ -88,6 +80,8 @@ TransformerWeights load_transformer_weights(const TensorStore& store, const Mode
     layer.o = load_linear(store, p + "self_attn.o_proj", config, hidden, q_width, options);
     if (config.fused_gate_up) {
       layer.gate_up = load_linear(store, p + "mlp.gate_up_proj", config, 2 * ffn, hidden, options);
+      layer.gate = layer.gate_up.row_range(0, ffn, p + "mlp.gate_part");
+      layer.up = layer.gate_up.row_range(ffn, ffn, p + "mlp.up_part");
     } else {
       layer.gate = load_linear(store, p + "mlp.gate_proj", config, ffn, hidden, options);
       layer.up = load_linear(store, p + "mlp.up_proj", config, ffn, hidden, options);
@@ -99,17 +93,52 @@ TransformerWeights load_transformer_weights(const TensorStore& store, const Mode
   return weights;
 }
 
-KVCache::KVCache(const ModelConfig& config, int capacity_in)
+KVCache::KVCache(const ModelConfig& config, int capacity_in, Backend& backend)
     : capacity(capacity_in), kv_width(static_cast<std::size_t>(config.num_kv_heads) * config.head_dim) {
-  keys.assign(static_cast<std::size_t>(config.num_layers), std::vector<float>(capacity * kv_width));
-  values.assign(static_cast<std::size_t>(config.num_layers), std::vector<float>(capacity * kv_width));
+  for (int l = 0; l < config.num_layers; ++l) {
+    keys.push_back(backend.allocate(static_cast<std::size_t>(capacity) * kv_width));
+    values.push_back(backend.allocate(static_cast<std::size_t>(capacity) * kv_width));
+  }
 }
 
 Transformer::Transformer(const ModelConfig& config, const TransformerWeights& weights, Backend& backend)
-    : config_(config), weights_(weights), backend_(backend) {}
+    : config_(config), weights_(weights), backend_(backend) {
+  backend_.upload(weights_.embedding);
+  if (weights_.lm_head.rows) backend_.upload(weights_.lm_head);
+  backend_.upload(weights_.final_norm);
+  for (const LayerWeights& layer : weights_.layers) {
+    for (const WeightMatrix* m : {&layer.q, &layer.k, &layer.v, &layer.o, &layer.gate, &layer.up, &layer.down}) backend_.upload(*m);
+    for (const std::vector<float>* v : {&layer.input_norm, &layer.post_attention_norm, &layer.pre_feedforward_norm,
+                                        &layer.post_feedforward_norm, &layer.q_norm, &layer.k_norm, &layer.q_bias, &layer.k_bias,
+                                        &layer.v_bias, &layer.inverse_frequencies})
+      if (!v->empty()) backend_.upload(*v);
+  }
+}
 
-std::vector<float> Transformer::forward(std::span<const std::int32_t> tokens, KVCache& cache, bool all_logits,
-                                        const ForwardObserver& observe) {
+void Transformer::reserve(int tokens, bool all_logits) {
+  const std::size_t logit_rows = all_logits ? static_cast<std::size_t>(tokens) : 1;
+  const std::size_t vocab = static_cast<std::size_t>(weights_.output().rows);
+  if (!state_.logits || state_.logits->size() < logit_rows * vocab) state_.logits = backend_.allocate(logit_rows * vocab);
+  if (tokens <= state_.tokens) return;
+  const std::size_t n = static_cast<std::size_t>(tokens);
+  const std::size_t hidden = static_cast<std::size_t>(config_.hidden_size);
+  const std::size_t q_width = static_cast<std::size_t>(config_.num_heads) * config_.head_dim;
+  const std::size_t kv_width = static_cast<std::size_t>(config_.num_kv_heads) * config_.head_dim;
+  const std::size_t ffn = static_cast<std::size_t>(config_.intermediate_size);
+  state_.x = backend_.allocate(n * hidden);
+  state_.h = backend_.allocate(n * hidden);
+  state_.delta = backend_.allocate(n * hidden);
+  state_.q = backend_.allocate(n * q_width);
+  state_.mixed = backend_.allocate(n * q_width);
+  state_.k = backend_.allocate(n * kv_width);
+  state_.v = backend_.allocate(n * kv_width);
+  state_.gate = backend_.allocate(n * ffn);
+  state_.up = backend_.allocate(n * ffn);
+  state_.tokens = tokens;
+}
+
+std::span<float> Transformer::forward(std::span<const std::int32_t> tokens, KVCache& cache, bool all_logits,
+                                            const ForwardObserver& observe) {
   const int n = static_cast<int>(tokens.size());
   if (n == 0) return {};
   if (cache.length + n > cache.capacity)
@@ -119,24 +148,27 @@ std::vector<float> Transformer::forward(std::span<const std::int32_t> tokens, KV
     if (id < 0 || id >= config_.vocab_size)
       throw Error(ErrorCategory::invalid_request, "token id " + std::to_string(id) + " is outside the vocabulary of " +
                                                       std::to_string(config_.vocab_size));
+  std::lock_guard pass(backend_.pass_mutex());
+  reserve(n, all_logits);
   const int hidden = config_.hidden_size;
   const int heads = config_.num_heads, kv_heads = config_.num_kv_heads, head_dim = config_.head_dim;
-  const int q_width = heads * head_dim, kv_width = kv_heads * head_dim, ffn = config_.intermediate_size;
+  const std::size_t kv_width = cache.kv_width;
+  const std::size_t ffn = static_cast<std::size_t>(config_.intermediate_size);
   const float eps = config_.rms_norm_eps;
   const bool plus_one = config_.norm_adds_one;
-  auto emit = [&](std::string_view stage, const std::vector<float>& rows, int width) {
-    if (observe) observe(stage, std::span<const float>(rows.data() + static_cast<std::size_t>(n - 1) * width, width));
+  const int position = cache.length;
+  const View x{state_.x.get()}, h{state_.h.get()}, delta{state_.delta.get()};
+  const View q{state_.q.get()}, k{state_.k.get()}, v{state_.v.get()}, mixed{state_.mixed.get()};
+  const View gate{state_.gate.get()}, up{state_.up.get()};
+  std::vector<float> observed;
+  auto emit = [&](std::string_view stage, View rows, int width) {
+    if (!observe) return;
+    observed.resize(static_cast<std::size_t>(width));
+    backend_.read(rows.at(static_cast<std::size_t>(n - 1) * width), observed);
+    observe(stage, observed);
   };
 
-  std::vector<std::int32_t> positions(static_cast<std::size_t>(n));
-  for (int t = 0; t < n; ++t) positions[t] = cache.length + t;
-
-  std::vector<float> x(static_cast<std::size_t>(n) * hidden), h(x.size()), attention_out(x.size());
-  std::vector<float> q(static_cast<std::size_t>(n) * q_width), k(static_cast<std::size_t>(n) * kv_width), v(k.size());
-  std::vector<float> mixed(static_cast<std::size_t>(n) * q_width);
-  std::vector<float> gate(static_cast<std::size_t>(n) * ffn), up(gate.size()), fused;
-
-  backend_.embed(weights_.embedding, tokens, config_.embedding_scale, x.data());
+  backend_.embed(weights_.embedding, tokens, config_.embedding_scale, x);
   emit("embed_tokens", x, hidden);
 
   for (int l = 0; l < config_.num_layers; ++l) {
@@ -144,62 +176,41 @@ std::vector<float> Transformer::forward(std::span<const std::int32_t> tokens, KV
     const LayerConfig& layer_config = config_.layers[static_cast<std::size_t>(l)];
 
     // Attention.
-    backend_.rms_norm(x.data(), layer.input_norm.data(), n, hidden, eps, plus_one, h.data());
-    if (config_.fused_qkv) {
-      fused.resize(static_cast<std::size_t>(n) * (q_width + 2 * kv_width));
-      backend_.matmul(layer.qkv, h.data(), n, fused.data());
-      for (int t = 0; t < n; ++t) {
-        const float* row = fused.data() + static_cast<std::size_t>(t) * (q_width + 2 * kv_width);
-        std::copy(row, row + q_width, q.begin() + static_cast<std::ptrdiff_t>(t) * q_width);
-        std::copy(row + q_width, row + q_width + kv_width, k.begin() + static_cast<std::ptrdiff_t>(t) * kv_width);
-        std::copy(row + q_width + kv_width, row + q_width + 2 * kv_width, v.begin() + static_cast<std::ptrdiff_t>(t) * kv_width);
-      }
-    } else {
-      backend_.matmul(layer.q, h.data(), n, q.data());
-      backend_.matmul(layer.k, h.data(), n, k.data());
-      backend_.matmul(layer.v, h.data(), n, v.data());
+    backend_.rms_norm(x, layer.input_norm, n, hidden, eps, plus_one, h);
+    backend_.matmul(layer.q, h, n, q);
+    backend_.matmul(layer.k, h, n, k);
+    backend_.matmul(layer.v, h, n, v);
+    if (!layer.q_bias.empty()) {
+      backend_.add_bias(q, layer.q_bias, n);
+      backend_.add_bias(k, layer.k_bias, n);
+      backend_.add_bias(v, layer.v_bias, n);
     }
-    add_bias(q.data(), layer.q_bias, n);
-    add_bias(k.data(), layer.k_bias, n);
-    add_bias(v.data(), layer.v_bias, n);
     if (config_.qk_norm) {
-      backend_.rms_norm(q.data(), layer.q_norm.data(), n * heads, head_dim, eps, plus_one, q.data());
-      backend_.rms_norm(k.data(), layer.k_norm.data(), n * kv_heads, head_dim, eps, plus_one, k.data());
+      backend_.rms_norm(q, layer.q_norm, n * heads, head_dim, eps, plus_one, q);
+      backend_.rms_norm(k, layer.k_norm, n * kv_heads, head_dim, eps, plus_one, k);
     }
-    backend_.rope(q.data(), n, heads, head_dim, positions.data(), layer.inverse_frequencies.data());
-    backend_.rope(k.data(), n, kv_heads, head_dim, positions.data(), layer.inverse_frequencies.data());
-    auto& key_cache = cache.keys[static_cast<std::size_t>(l)];
-    auto& value_cache = cache.values[static_cast<std::size_t>(l)];
-    std::copy(k.begin(), k.end(), key_cache.begin() + static_cast<std::ptrdiff_t>(cache.length) * kv_width);
-    std::copy(v.begin(), v.end(), value_cache.begin() + static_cast<std::ptrdiff_t>(cache.length) * kv_width);
+    backend_.rope(q, n, heads, head_dim, position, layer.inverse_frequencies);
+    backend_.rope(k, n, kv_heads, head_dim, position, layer.inverse_frequencies);
+    const View key_cache{cache.keys[static_cast<std::size_t>(l)].get()};
+    const View value_cache{cache.values[static_cast<std::size_t>(l)].get()};
+    backend_.copy(k, key_cache.at(position * kv_width), n * kv_width);
+    backend_.copy(v, value_cache.at(position * kv_width), n * kv_width);
     const AttentionShape shape{heads, kv_heads, head_dim, config_.attention_scale, config_.attention_softcap,
                                layer_config.sliding_window};
-    backend_.attention(q.data(), key_cache.data(), value_cache.data(), n, positions.data(), shape, mixed.data());
-    backend_.matmul(layer.o, mixed.data(), n, attention_out.data());
-    if (config_.sandwich_norms)
-      backend_.rms_norm(attention_out.data(), layer.post_attention_norm.data(), n, hidden, eps, plus_one, attention_out.data());
-    add_into(x, attention_out);
+    backend_.attention(q, key_cache, value_cache, n, position, shape, mixed);
+    backend_.matmul(layer.o, mixed, n, delta);
+    if (config_.sandwich_norms) backend_.rms_norm(delta, layer.post_attention_norm, n, hidden, eps, plus_one, delta);
+    backend_.add(x, delta, static_cast<std::size_t>(n) * hidden);
 
     // MLP.
     const auto& mlp_norm = config_.sandwich_norms ? layer.pre_feedforward_norm : layer.post_attention_norm;
-    backend_.rms_norm(x.data(), mlp_norm.data(), n, hidden, eps, plus_one, h.data());
-    if (config_.fused_gate_up) {
-      fused.resize(static_cast<std::size_t>(n) * 2 * ffn);
-      backend_.matmul(layer.gate_up, h.data(), n, fused.data());
-      for (int t = 0; t < n; ++t) {
-        const float* row = fused.data() + static_cast<std::size_t>(t) * 2 * ffn;
-        std::copy(row, row + ffn, gate.begin() + static_cast<std::ptrdiff_t>(t) * ffn);
-        std::copy(row + ffn, row + 2 * ffn, up.begin() + static_cast<std::ptrdiff_t>(t) * ffn);
-      }
-    } else {
-      backend_.matmul(layer.gate, h.data(), n, gate.data());
-      backend_.matmul(layer.up, h.data(), n, up.data());
-    }
-    backend_.gated_activation(gate.data(), up.data(), gate.size(), config_.activation, gate.data());
-    backend_.matmul(layer.down, gate.data(), n, attention_out.data());
-    if (config_.sandwich_norms)
-      backend_.rms_norm(attention_out.data(), layer.post_feedforward_norm.data(), n, hidden, eps, plus_one, attention_out.data());
-    add_into(x, attention_out);
+    backend_.rms_norm(x, mlp_norm, n, hidden, eps, plus_one, h);
+    backend_.matmul(layer.gate, h, n, gate);
+    backend_.matmul(layer.up, h, n, up);
+    backend_.gated_activation(gate, up, n * ffn, config_.activation, gate);
+    backend_.matmul(layer.down, gate, n, delta);
+    if (config_.sandwich_norms) backend_.rms_norm(delta, layer.post_feedforward_norm, n, hidden, eps, plus_one, delta);
+    backend_.add(x, delta, static_cast<std::size_t>(n) * hidden);
     emit("layer_" + std::to_string(l), x, hidden);
   }
   cache.length += n;
@@ -207,15 +218,20 @@ std::vector<float> Transformer::forward(std::span<const std::int32_t> tokens, KV
   // Only the rows whose logits are wanted go through the final norm and the output head.
   const int first = all_logits ? 0 : n - 1;
   const int rows = n - first;
-  backend_.rms_norm(x.data() + static_cast<std::size_t>(first) * hidden, weights_.final_norm.data(), rows, hidden, eps, plus_one,
-                    h.data());
-  if (observe) observe("final_norm", std::span<const float>(h.data() + static_cast<std::size_t>(rows - 1) * hidden, hidden));
+  backend_.rms_norm(x.at(static_cast<std::size_t>(first) * hidden), weights_.final_norm, rows, hidden, eps, plus_one, h);
+  if (observe) {
+    observed.resize(static_cast<std::size_t>(hidden));
+    backend_.read(h.at(static_cast<std::size_t>(rows - 1) * hidden), observed);
+    observe("final_norm", observed);
+  }
   const WeightMatrix& output = weights_.output();
-  std::vector<float> logits(static_cast<std::size_t>(rows) * output.rows);
-  backend_.matmul(output, h.data(), rows, logits.data());
-  if (config_.final_logit_softcap > 0)
-    for (auto& logit : logits) logit = config_.final_logit_softcap * std::tanh(logit / config_.final_logit_softcap);
-  return logits;
+  const View logits{state_.logits.get()};
+  const std::size_t logit_count = static_cast<std::size_t>(rows) * output.rows;
+  backend_.matmul(output, h, rows, logits);
+  if (config_.final_logit_softcap > 0) backend_.softcap(logits, logit_count, config_.final_logit_softcap);
+  state_.host_logits.resize(logit_count);
+  backend_.read(logits, state_.host_logits);
+  return state_.host_logits;
 }
 
 }  // namespace switchboard::local

@@ -1,6 +1,6 @@
 #pragma once
 // One decoder-only transformer forward pass for every supported family, read top to bottom:
-// config (ModelConfig), weights (TransformerWeights), run state (KVCache + Scratch).
+// config (ModelConfig), weights (TransformerWeights), run state (KVCache + RunState).
 // What differs between families is a field of ModelConfig, never a branch on model_type.
 
 #include <cstdint>
@@ -23,13 +23,12 @@ struct LayerWeights {
   std::vector<float> pre_feedforward_norm;   // sandwich only
   std::vector<float> post_feedforward_norm;  // sandwich only
   std::vector<float> q_norm, k_norm;         // qk_norm only; head_dim each
-  WeightMatrix q, k, v;                      // or qkv when fused
-  WeightMatrix qkv;
+  WeightMatrix q, k, v;                      // row ranges of qkv when the folder fuses them
   std::vector<float> q_bias, k_bias, v_bias;
   WeightMatrix o;
-  WeightMatrix gate, up;  // or gate_up when fused
-  WeightMatrix gate_up;
+  WeightMatrix gate, up;  // row ranges of gate_up when the folder fuses them
   WeightMatrix down;
+  WeightMatrix qkv, gate_up;  // the fused tensors the views above read; empty otherwise
   std::vector<float> inverse_frequencies;  // this layer's RoPE
 };
 
@@ -54,13 +53,27 @@ struct LoadOptions {
 
 TransformerWeights load_transformer_weights(const TensorStore& store, const ModelConfig& config, const LoadOptions& options = {});
 
-// The keys and values of every layer for the positions seen so far.
+// The keys and values of every layer for the positions seen so far, where the backend computes.
 struct KVCache {
-  KVCache(const ModelConfig& config, int capacity);
+  KVCache(const ModelConfig& config, int capacity, Backend& backend);
   int capacity = 0;
   int length = 0;  // positions filled
   std::size_t kv_width = 0;
-  std::vector<std::vector<float>> keys, values;  // per layer: capacity × kv_width
+  std::vector<std::unique_ptr<Buffer>> keys, values;  // per layer: capacity × kv_width
+};
+
+// The activations of one forward pass, kept between passes so that a decode step allocates
+// nothing. Sized for the most tokens a pass has had.
+struct RunState {
+  int tokens = 0;
+  std::unique_ptr<Buffer> x;                 // the residual stream: tokens × hidden
+  std::unique_ptr<Buffer> h;                 // x normalised
+  std::unique_ptr<Buffer> q, k, v;           // tokens × heads · head_dim (q), × kv_heads · head_dim (k, v)
+  std::unique_ptr<Buffer> mixed;             // attention's output, before o_proj
+  std::unique_ptr<Buffer> delta;             // what a block adds to x
+  std::unique_ptr<Buffer> gate, up;          // tokens × intermediate
+  std::unique_ptr<Buffer> logits;            // tokens × vocab
+  std::vector<float> host_logits;
 };
 
 // Called with the last token's vector after each stage (for comparing against references).
@@ -68,18 +81,22 @@ using ForwardObserver = std::function<void(std::string_view stage, std::span<con
 
 class Transformer {
  public:
+  // Makes the weights resident on the backend (once per backend; later calls find them there).
   Transformer(const ModelConfig& config, const TransformerWeights& weights, Backend& backend);
 
   // Runs `tokens` at positions cache.length..., appends their keys and values to the cache, and
-  // returns the logits of the last token (all tokens when all_logits: tokens × vocab_size).
-  // Throws Error(invalid_request) when the cache has no room for them.
-  std::vector<float> forward(std::span<const std::int32_t> tokens, KVCache& cache, bool all_logits = false,
+  // returns the logits of the last token (all tokens when all_logits: tokens × vocab_size),
+  // valid until the next call. Throws Error(invalid_request) when the cache has no room for them.
+  std::span<float> forward(std::span<const std::int32_t> tokens, KVCache& cache, bool all_logits = false,
                              const ForwardObserver& observe = {});
 
  private:
+  void reserve(int tokens, bool all_logits);
+
   const ModelConfig& config_;
   const TransformerWeights& weights_;
   Backend& backend_;
+  RunState state_;
 };
 
 }  // namespace switchboard::local

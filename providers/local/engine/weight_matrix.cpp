@@ -107,6 +107,23 @@ std::size_t WeightMatrix::bytes() const {
   return total;
 }
 
+WeightMatrix WeightMatrix::row_range(int first, int count, std::string part_name) const {
+  WeightMatrix part;
+  part.name = std::move(part_name);
+  part.format = format;
+  part.rows = count;
+  part.cols = cols;
+  part.data = data + static_cast<std::size_t>(first) * row_bytes();
+  part.scale_dtype = scale_dtype;
+  part.group_size = group_size;
+  if (quantized()) {
+    const std::size_t group_offset = static_cast<std::size_t>(first) * (cols / group_size) * dtype_size(scale_dtype);
+    part.scales = scales + group_offset;
+    part.biases = biases + group_offset;
+  }
+  return part;
+}
+
 namespace {
 
 // Typed loops: the element type is fixed per call, so the compiler vectorises them.

@@ -46,6 +46,9 @@ struct WeightMatrix {
 
   // Row `row` widened to float32 (cols values).
   void dequantize_row(int row, float* out) const;
+  // Rows first..first+count as a matrix of their own, viewing this one's bytes (which must
+  // outlive it): how a fused q/k/v or gate/up weight becomes separate products.
+  WeightMatrix row_range(int first, int count, std::string part_name) const;
 };
 
 // Loads `<module>.weight` (and `.scales`/`.biases` when it is stored as MLX uint32) and checks it

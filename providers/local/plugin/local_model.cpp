@@ -135,7 +135,7 @@ Completion LocalModel::run(const Request& request, const ChunkSink& on_chunk, co
                                                     " tokens; the context holds " + std::to_string(capacity) +
                                                     " (set 'context' in the catalog entry to raise it)");
   if (!cache_ || cache_->capacity != capacity) {
-    cache_ = std::make_unique<KVCache>(model.config, capacity);
+    cache_ = std::make_unique<KVCache>(model.config, capacity, *backend_);
     cached_tokens_.clear();
   }
 
@@ -152,7 +152,7 @@ Completion LocalModel::run(const Request& request, const ChunkSink& on_chunk, co
   completion.usage.cached_prompt_tokens = static_cast<std::int64_t>(reused);
 
   Transformer transformer(model.config, model.weights, *backend_);
-  std::vector<float> logits;
+  std::span<float> logits;
   for (std::size_t offset = reused; offset < prompt.size(); offset += static_cast<std::size_t>(settings_.prefill_chunk)) {
     if (stop.stop_requested()) {
       completion.finish_reason = FinishReason::cancelled;
@@ -186,7 +186,7 @@ Completion LocalModel::run(const Request& request, const ChunkSink& on_chunk, co
       completion.finish_reason = FinishReason::cancelled;
       break;
     }
-    const std::int32_t token = sampler.sample(std::span<float>(logits.data(), logits.size()));
+    const std::int32_t token = sampler.sample(logits);
     if (!first_token_at) first_token_at = Clock::now();
     if (std::find(eos.begin(), eos.end(), token) != eos.end()) {
       completion.finish_reason = FinishReason::stop;

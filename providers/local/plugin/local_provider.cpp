@@ -5,8 +5,6 @@
 //   models:
 //     shakespeare: { provider: cpu, path: models/tiny-shakespeare, context: 512, quantize: q8 }
 
-#include <cblas.h>
-
 #include <map>
 #include <mutex>
 #include <thread>
@@ -14,6 +12,7 @@
 #include <switchboard/log.hpp>
 #include <switchboard/plugin.hpp>
 
+#include "plugin/byte_size.hpp"
 #include "plugin/local_model.hpp"
 
 namespace switchboard::local {
@@ -45,27 +44,31 @@ int read_threads(const nlohmann::json& value) {
 class LocalProvider final : public LLMProvider {
  public:
   explicit LocalProvider(const ProviderEntry& entry) : name_(entry.name) {
+    BackendOptions backend_options;
     for (const auto& [key, value] : entry.options.items()) {
       if (key == "backend") {
-        if (!value.is_string() || (value != "cpu" && value != "auto"))
-          throw Error(ErrorCategory::config, "option 'backend': expected cpu or auto (the Vulkan backend is not built yet), got " + value.dump());
+        if (!value.is_string()) throw Error(ErrorCategory::config, "option 'backend': expected cpu, vulkan or auto, got " + value.dump());
+        backend_options.kind = value.get<std::string>();
       } else if (key == "threads") {
-        threads_ = read_threads(value);
+        backend_options.threads = read_threads(value);
+      } else if (key == "device") {
+        if (!value.is_string() && !value.is_number_integer())
+          throw Error(ErrorCategory::config, "option 'device': expected a device index or name, got " + value.dump());
+        backend_options.device = value.is_string() ? value.get<std::string>() : std::to_string(value.get<int>());
+      } else if (key == "memory_limit") {
+        backend_options.memory_limit = read_byte_size(value, "memory_limit");
       } else if (key == "context") {
         if (!value.is_number_integer() || value.get<int>() <= 0)
           throw Error(ErrorCategory::config, "option 'context': expected a positive integer, got " + value.dump());
         context_ = value.get<int>();
       } else {
-        throw Error(ErrorCategory::config, "unknown option '" + key + "' (known: backend, threads, context)");
+        throw Error(ErrorCategory::config, "unknown option '" + key + "' (known: backend, threads, device, memory_limit, context)");
       }
     }
-    if (threads_ > 0) openblas_set_num_threads(threads_);
-    backend_ = make_cpu_backend();
+    backend_ = make_backend(backend_options);
   }
 
-  ProviderInfo info() const override {
-    return {name_, "local", "0.1.0", {{"backend", backend_->name()}, {"threads", threads_ > 0 ? threads_ : openblas_get_num_threads()}}};
-  }
+  ProviderInfo info() const override { return {name_, "local", "0.1.0", backend_->describe()}; }
 
   std::shared_ptr<Model> open(const ModelEntry& entry) override {
     if (!entry.path) {
@@ -91,7 +94,6 @@ class LocalProvider final : public LLMProvider {
 
  private:
   std::string name_;
-  int threads_ = 0;  // 0 = OpenBLAS's own default
   int context_ = 0;
   std::shared_ptr<Backend> backend_;
   std::shared_ptr<FolderCache> folders_ = std::make_shared<FolderCache>();

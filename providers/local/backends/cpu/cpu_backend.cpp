@@ -1,3 +1,7 @@
+// The CPU backend: our SIMD kernels for products with one or a few tokens (decode), OpenBLAS
+// on dequantized row blocks for many (prefill), a thread pool splitting rows, plain loops for
+// the rest.
+
 #include <cblas.h>
 
 #include <algorithm>
@@ -5,14 +9,33 @@
 #include <vector>
 
 #include "backends/backend.hpp"
+#include "backends/cpu/kernels/kernels.hpp"
+#include "backends/cpu/thread_pool.hpp"
 
 namespace switchboard::local {
 namespace {
 
-// Below this many tokens a product reads each weight row once and dots it with every token;
-// above it, widening a block of rows and handing it to BLAS pays off.
+using cpu::QuantizedRow;
+
+// Below this many tokens a product reads each weight row once per token with our kernels;
+// from it on, widening a block of rows to float32 and handing it to BLAS pays off.
 constexpr int kBlasMinTokens = 4;
-constexpr int kBlasRowBlock = 256;
+constexpr int kBlasRowBlock = 64;
+constexpr std::int64_t kRowsPerPiece = 16;
+
+class CpuBuffer final : public Buffer {
+ public:
+  explicit CpuBuffer(std::size_t floats) : size_(floats), data_(new (std::align_val_t(64)) float[floats]) {}
+  ~CpuBuffer() override { ::operator delete[](data_, std::align_val_t(64)); }
+  std::size_t size() const override { return size_; }
+  float* data() { return data_; }
+
+ private:
+  std::size_t size_;
+  float* data_;  // left uninitialised: a KV cache's pages cost memory only once they are written
+};
+
+float* at(View view) { return static_cast<CpuBuffer*>(view.buffer)->data() + view.offset; }
 
 float dot(const float* a, const float* b, int n) {
   float sum = 0;
@@ -22,33 +45,31 @@ float dot(const float* a, const float* b, int n) {
 
 class CpuBackend final : public Backend {
  public:
-  std::string name() const override { return "cpu"; }
-
-  void matmul(const WeightMatrix& w, const float* in, int tokens, float* out) override {
-    if (w.format == WeightFormat::f32 && tokens >= 1) {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, tokens, w.rows, w.cols, 1.0f, in, w.cols,
-                  reinterpret_cast<const float*>(w.data), w.cols, 0.0f, out, w.rows);
-      return;
-    }
-    if (tokens >= kBlasMinTokens) {
-      std::vector<float> block(static_cast<std::size_t>(kBlasRowBlock) * w.cols);
-      for (int first = 0; first < w.rows; first += kBlasRowBlock) {
-        const int count = std::min(kBlasRowBlock, w.rows - first);
-        for (int r = 0; r < count; ++r) w.dequantize_row(first + r, block.data() + static_cast<std::size_t>(r) * w.cols);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, tokens, count, w.cols, 1.0f, in, w.cols, block.data(), w.cols,
-                    0.0f, out + first, w.rows);
-      }
-      return;
-    }
-    std::vector<float> row(static_cast<std::size_t>(w.cols));
-    for (int r = 0; r < w.rows; ++r) {
-      w.dequantize_row(r, row.data());
-      for (int t = 0; t < tokens; ++t)
-        out[static_cast<std::size_t>(t) * w.rows + r] = dot(row.data(), in + static_cast<std::size_t>(t) * w.cols, w.cols);
-    }
+  explicit CpuBackend(int threads)
+      : kernels_(cpu::active_kernels()), pool_(threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency())) {
+    // Our pool runs BLAS calls on its threads; OpenBLAS's own threads would only compete.
+    openblas_set_num_threads(1);
   }
 
-  void embed(const WeightMatrix& table, std::span<const std::int32_t> ids, float scale, float* out) override {
+  std::string name() const override { return "cpu"; }
+  nlohmann::json describe() const override {
+    return {{"backend", "cpu"}, {"threads", pool_.size()}, {"kernels", cpu::path_name(kernels_.path)}};
+  }
+
+  std::unique_ptr<Buffer> allocate(std::size_t floats) override { return std::make_unique<CpuBuffer>(floats); }
+  void upload(const WeightMatrix&) override {}
+  void upload(std::span<const float>) override {}
+  void read(View source, std::span<float> out) override { std::copy_n(at(source), out.size(), out.data()); }
+
+  void matmul(const WeightMatrix& w, View in_view, int tokens, View out_view) override {
+    const float* in = at(in_view);
+    float* out = at(out_view);
+    if (tokens >= kBlasMinTokens) return blas_matmul(w, in, tokens, out);
+    for (int t = 0; t < tokens; ++t) matvec(w, in + static_cast<std::size_t>(t) * w.cols, out + static_cast<std::size_t>(t) * w.rows);
+  }
+
+  void embed(const WeightMatrix& table, std::span<const std::int32_t> ids, float scale, View out_view) override {
+    float* out = at(out_view);
     for (std::size_t t = 0; t < ids.size(); ++t) {
       float* row = out + t * table.cols;
       table.dequantize_row(ids[t], row);
@@ -57,7 +78,9 @@ class CpuBackend final : public Backend {
     }
   }
 
-  void rms_norm(const float* in, const float* weight, int rows, int dim, float eps, bool adds_one, float* out) override {
+  void rms_norm(View in_view, std::span<const float> weight, int rows, int dim, float eps, bool adds_one, View out_view) override {
+    const float* in = at(in_view);
+    float* out = at(out_view);
     for (int r = 0; r < rows; ++r) {
       const float* x = in + static_cast<std::size_t>(r) * dim;
       float* y = out + static_cast<std::size_t>(r) * dim;
@@ -66,62 +89,47 @@ class CpuBackend final : public Backend {
     }
   }
 
-  void rope(float* x, int tokens, int heads, int head_dim, const std::int32_t* positions, const float* inverse_frequencies) override {
+  void rope(View x_view, int tokens, int heads, int head_dim, int first_position, std::span<const float> inverse_frequencies) override {
+    float* x = at(x_view);
     const int half = head_dim / 2;
-    std::vector<float> cosines(static_cast<std::size_t>(half)), sines(static_cast<std::size_t>(half));
+    cosines_.resize(static_cast<std::size_t>(half));
+    sines_.resize(static_cast<std::size_t>(half));
     for (int t = 0; t < tokens; ++t) {
       for (int i = 0; i < half; ++i) {
-        const float angle = static_cast<float>(positions[t]) * inverse_frequencies[i];
-        cosines[i] = std::cos(angle);
-        sines[i] = std::sin(angle);
+        const float angle = static_cast<float>(first_position + t) * inverse_frequencies[i];
+        cosines_[i] = std::cos(angle);
+        sines_[i] = std::sin(angle);
       }
       for (int h = 0; h < heads; ++h) {
         float* v = x + (static_cast<std::size_t>(t) * heads + h) * head_dim;
         for (int i = 0; i < half; ++i) {
           const float a = v[i], b = v[i + half];
-          v[i] = a * cosines[i] - b * sines[i];
-          v[i + half] = b * cosines[i] + a * sines[i];
+          v[i] = a * cosines_[i] - b * sines_[i];
+          v[i + half] = b * cosines_[i] + a * sines_[i];
         }
       }
     }
   }
 
-  void attention(const float* q, const float* key_cache, const float* value_cache, int tokens, const std::int32_t* positions,
-                 const AttentionShape& shape, float* out) override {
-    const int group = shape.heads / shape.kv_heads;
-    const std::size_t kv_stride = static_cast<std::size_t>(shape.kv_heads) * shape.head_dim;
-    std::vector<float> scores;
-    for (int t = 0; t < tokens; ++t) {
-      const int position = positions[t];
-      const int first = shape.window > 0 ? std::max(0, position - shape.window + 1) : 0;
-      scores.resize(static_cast<std::size_t>(position - first + 1));
-      for (int h = 0; h < shape.heads; ++h) {
-        const float* query = q + (static_cast<std::size_t>(t) * shape.heads + h) * shape.head_dim;
-        const int kv_head = h / group;
-        float highest = -INFINITY;
-        for (int j = first; j <= position; ++j) {
-          float score = dot(query, key_cache + j * kv_stride + static_cast<std::size_t>(kv_head) * shape.head_dim, shape.head_dim) * shape.scale;
-          if (shape.softcap > 0) score = shape.softcap * std::tanh(score / shape.softcap);
-          scores[j - first] = score;
-          highest = std::max(highest, score);
-        }
-        float total = 0;
-        for (auto& score : scores) {
-          score = std::exp(score - highest);
-          total += score;
-        }
-        float* result = out + (static_cast<std::size_t>(t) * shape.heads + h) * shape.head_dim;
-        std::fill(result, result + shape.head_dim, 0.0f);
-        for (int j = first; j <= position; ++j) {
-          const float weight = scores[j - first] / total;
-          const float* value = value_cache + j * kv_stride + static_cast<std::size_t>(kv_head) * shape.head_dim;
-          for (int d = 0; d < shape.head_dim; ++d) result[d] += weight * value[d];
-        }
+  void attention(View q_view, View key_view, View value_view, int tokens, int first_position, const AttentionShape& shape,
+                 View out_view) override {
+    const float* q = at(q_view);
+    const float* key_cache = at(key_view);
+    const float* value_cache = at(value_view);
+    float* out = at(out_view);
+    pool_.parallel_for(static_cast<std::int64_t>(tokens) * shape.heads, 1, [&](std::int64_t first, std::int64_t last) {
+      thread_local std::vector<float> scores;
+      for (std::int64_t task = first; task < last; ++task) {
+        const int t = static_cast<int>(task / shape.heads), h = static_cast<int>(task % shape.heads);
+        attend(q, key_cache, value_cache, first_position + t, shape, t, h, scores, out);
       }
-    }
+    });
   }
 
-  void gated_activation(const float* gate, const float* up, std::size_t n, Activation activation, float* out) override {
+  void gated_activation(View gate_view, View up_view, std::size_t n, Activation activation, View out_view) override {
+    const float* gate = at(gate_view);
+    const float* up = at(up_view);
+    float* out = at(out_view);
     if (activation == Activation::silu) {
       for (std::size_t i = 0; i < n; ++i) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
     } else {
@@ -132,10 +140,100 @@ class CpuBackend final : public Backend {
       }
     }
   }
+
+  void add(View x_view, View delta_view, std::size_t n) override {
+    float* x = at(x_view);
+    const float* delta = at(delta_view);
+    for (std::size_t i = 0; i < n; ++i) x[i] += delta[i];
+  }
+
+  void add_bias(View x_view, std::span<const float> bias, int rows) override {
+    float* x = at(x_view);
+    for (int r = 0; r < rows; ++r)
+      for (std::size_t i = 0; i < bias.size(); ++i) x[r * bias.size() + i] += bias[i];
+  }
+
+  void copy(View source, View destination, std::size_t n) override { std::copy_n(at(source), n, at(destination)); }
+
+  void softcap(View x_view, std::size_t n, float cap) override {
+    float* x = at(x_view);
+    for (std::size_t i = 0; i < n; ++i) x[i] = cap * std::tanh(x[i] / cap);
+  }
+
+ private:
+  void matvec(const WeightMatrix& w, const float* x, float* out) {
+    if (cpu::integer_product_fits(w)) {
+      prepared_.prepare(x, w.cols, w.group_size, w.bits());
+      pool_.parallel_for(w.rows, kRowsPerPiece, [&](std::int64_t first, std::int64_t last) {
+        kernels_.affine_rows(w, prepared_, static_cast<int>(first), static_cast<int>(last), out + first);
+      });
+      return;
+    }
+    // Affine shapes the integer kernels cannot take go through the scalar float path.
+    const auto& kernels = w.quantized() ? cpu::kScalarKernels : kernels_;
+    pool_.parallel_for(w.rows, kRowsPerPiece, [&](std::int64_t first, std::int64_t last) {
+      kernels.float_rows(w, x, static_cast<int>(first), static_cast<int>(last), out + first);
+    });
+  }
+
+  // out = in · wᵀ, a block of weight rows at a time: each block is widened to float32 once and
+  // multiplied with every token by one sgemm on the pool's thread that took it.
+  void blas_matmul(const WeightMatrix& w, const float* in, int tokens, float* out) {
+    const std::int64_t blocks = (w.rows + kBlasRowBlock - 1) / kBlasRowBlock;
+    pool_.parallel_for(blocks, 1, [&](std::int64_t first_block, std::int64_t last_block) {
+      thread_local std::vector<float> widened;
+      for (std::int64_t block = first_block; block < last_block; ++block) {
+        const int first = static_cast<int>(block * kBlasRowBlock);
+        const int count = std::min(kBlasRowBlock, w.rows - first);
+        const float* rows = reinterpret_cast<const float*>(w.data) + static_cast<std::size_t>(first) * w.cols;
+        if (w.format != WeightFormat::f32) {
+          widened.resize(static_cast<std::size_t>(count) * w.cols);
+          for (int r = 0; r < count; ++r) w.dequantize_row(first + r, widened.data() + static_cast<std::size_t>(r) * w.cols);
+          rows = widened.data();
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, tokens, count, w.cols, 1.0f, in, w.cols, rows, w.cols, 0.0f,
+                    out + first, w.rows);
+      }
+    });
+  }
+
+  static void attend(const float* q, const float* key_cache, const float* value_cache, int position, const AttentionShape& shape,
+                     int t, int h, std::vector<float>& scores, float* out) {
+    const int group = shape.heads / shape.kv_heads;
+    const std::size_t kv_stride = static_cast<std::size_t>(shape.kv_heads) * shape.head_dim;
+    const int first = shape.window > 0 ? std::max(0, position - shape.window + 1) : 0;
+    scores.resize(static_cast<std::size_t>(position - first + 1));
+    const float* query = q + (static_cast<std::size_t>(t) * shape.heads + h) * shape.head_dim;
+    const std::size_t kv_offset = static_cast<std::size_t>(h / group) * shape.head_dim;
+    float highest = -INFINITY;
+    for (int j = first; j <= position; ++j) {
+      float score = dot(query, key_cache + j * kv_stride + kv_offset, shape.head_dim) * shape.scale;
+      if (shape.softcap > 0) score = shape.softcap * std::tanh(score / shape.softcap);
+      scores[j - first] = score;
+      highest = std::max(highest, score);
+    }
+    float total = 0;
+    for (auto& score : scores) {
+      score = std::exp(score - highest);
+      total += score;
+    }
+    float* result = out + (static_cast<std::size_t>(t) * shape.heads + h) * shape.head_dim;
+    std::fill(result, result + shape.head_dim, 0.0f);
+    for (int j = first; j <= position; ++j) {
+      const float weight = scores[j - first] / total;
+      const float* value = value_cache + j * kv_stride + kv_offset;
+      for (int d = 0; d < shape.head_dim; ++d) result[d] += weight * value[d];
+    }
+  }
+
+  const cpu::Kernels& kernels_;
+  cpu::ThreadPool pool_;
+  QuantizedRow prepared_;
+  std::vector<float> cosines_, sines_;
 };
 
 }  // namespace
 
-std::unique_ptr<Backend> make_cpu_backend() { return std::make_unique<CpuBackend>(); }
+std::unique_ptr<Backend> make_cpu_backend(int threads) { return std::make_unique<CpuBackend>(threads); }
 
 }  // namespace switchboard::local

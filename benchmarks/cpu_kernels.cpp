@@ -1,0 +1,108 @@
+// The CPU kernels one at a time, on the matrix shapes of a Qwen2.5-0.5B decode step, for every
+// instruction-set path this processor has. bytes_per_second is weight bytes streamed: compare it
+// with bench_memory_bandwidth's figure for the roofline.
+
+#include <random>
+
+#include <benchmark/benchmark.h>
+
+#include "backends/backend.hpp"
+#include "backends/cpu/kernels/kernels.hpp"
+#include "engine/weight_matrix.hpp"
+
+namespace {
+
+using namespace switchboard::local;
+using namespace switchboard::local::cpu;
+
+WeightMatrix random_matrix(int rows, int cols, int bits) {
+  std::mt19937 rng(1);
+  std::normal_distribution<float> normal(0.0f, 0.05f);
+  WeightMatrix source;
+  source.format = WeightFormat::f32;
+  source.rows = rows;
+  source.cols = cols;
+  source.owned.resize(static_cast<std::size_t>(rows) * cols * 4);
+  auto* values = reinterpret_cast<float*>(source.owned.data());
+  for (std::size_t i = 0; i < static_cast<std::size_t>(rows) * cols; ++i) values[i] = normal(rng);
+  source.data = source.owned.data();
+  return bits ? quantize_affine(source, bits, 64) : std::move(source);
+}
+
+std::vector<float> random_row(int cols) {
+  std::mt19937 rng(2);
+  std::normal_distribution<float> normal;
+  std::vector<float> x(static_cast<std::size_t>(cols));
+  for (auto& v : x) v = normal(rng);
+  return x;
+}
+
+// One thread, one matrix: rows × cols at `bits` (0 = f32), through path `path`.
+void affine_matvec(benchmark::State& state, KernelPath path, int rows, int cols, int bits) {
+  if (std::find(supported_paths().begin(), supported_paths().end(), path) == supported_paths().end()) {
+    state.SkipWithError("this processor lacks the path");
+    return;
+  }
+  const Kernels& kernels = kernels_for(path);
+  const WeightMatrix w = random_matrix(rows, cols, bits);
+  const auto x = random_row(cols);
+  std::vector<float> out(static_cast<std::size_t>(rows));
+  QuantizedRow prepared;
+  for (auto _ : state) {
+    prepared.prepare(x.data(), cols, w.group_size, w.bits());
+    kernels.affine_rows(w, prepared, 0, rows, out.data());
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * w.bytes()));
+}
+
+void quantize_activations(benchmark::State& state) {
+  const auto x = random_row(4864);
+  QuantizedRow prepared;
+  for (auto _ : state) {
+    prepared.prepare(x.data(), 4864, 64, 4);
+    benchmark::DoNotOptimize(prepared.high.data());
+  }
+}
+
+// The whole CPU backend (thread pool included) on the largest product of a decode step.
+void backend_matvec(benchmark::State& state) {
+  auto backend = make_cpu_backend(static_cast<int>(state.range(0)));
+  const WeightMatrix w = random_matrix(4864, 896, 4);
+  auto in = backend->allocate(896), out = backend->allocate(4864);
+  const auto x = random_row(896);
+  std::vector<float> sink(1);
+  for (auto _ : state) {
+    backend->matmul(w, View{in.get()}, 1, View{out.get()});
+    backend->read(View{out.get()}, sink);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * w.bytes()));
+}
+
+void register_all() {
+  const std::pair<KernelPath, const char*> paths[] = {{KernelPath::scalar, "scalar"},
+                                                      {KernelPath::avx2, "avx2"},
+                                                      {KernelPath::avx512, "avx512"},
+                                                      {KernelPath::avx512_vnni, "avx512_vnni"}};
+  // q/o (896 × 896, cache-resident: the kernels' arithmetic alone), gate/up (4864 × 896), down (896 × 4864) and the tied output head (151936 × 896) of Qwen2.5-0.5B.
+  const std::tuple<const char*, int, int> shapes[] = {{"attn_q", 896, 896}, {"ffn_up", 4864, 896}, {"ffn_down", 896, 4864}, {"lm_head", 151936, 896}};
+  for (const auto& [path, path_label] : paths)
+    for (const auto& [shape, rows, cols] : shapes)
+      for (int bits : {4, 8})
+        benchmark::RegisterBenchmark(("affine_matvec/" + std::string(path_label) + "/q" + std::to_string(bits) + "/" + shape).c_str(),
+                                     [path = path, rows = rows, cols = cols, bits](benchmark::State& state) {
+                                       affine_matvec(state, path, rows, cols, bits);
+                                     })
+            ->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("quantize_activations/4864", quantize_activations)->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("backend_matvec/q4/ffn_up", backend_matvec)->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond)->UseRealTime();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  register_all();
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+}

@@ -1,0 +1,67 @@
+#pragma once
+// The CPU's inner loops: products of weight rows with one activation row, in one version per
+// instruction set. The scalar version is the reference the others are tested against; which one
+// runs is chosen once, at run time, from what the processor has (or SWITCHBOARD_CPU_KERNELS).
+//
+// Products with MLX affine weights (w = scale·q + bias per group) run on integers: the
+// activation row is quantized per group in two int8 parts, x ≈ step·(256·high + low), so a
+// product keeps about 16 bits of x (float32 answers to ~1e-5) while the inner loop is byte
+// arithmetic (VNNI's vpdpbusd, or vpmaddubsw) straight on the packed weights.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/weight_matrix.hpp"
+
+namespace switchboard::local::cpu {
+
+enum class KernelPath { scalar, avx2, avx512, avx512_vnni };
+
+const char* path_name(KernelPath path);
+
+// One activation row, prepared for products with affine weights of `bits` and `group_size`.
+// For 4-bit weights each `chunk` columns (128, or 64 when the row is not whole 128s) are stored
+// even-indexed first, then odd-indexed: the order in which the low and high nibbles of the
+// packed bytes come out, so a kernel multiplies them without shuffling.
+struct QuantizedRow {
+  int cols = 0;
+  int group_size = 0;
+  int bits = 0;
+  int chunk = 128;
+  std::vector<std::int8_t> high, low;  // cols each
+  std::vector<float> step;             // per group: the scale of `low`; high's is 256 × step
+  std::vector<float> sum;              // per group: Σ x, which the weights' biases multiply
+
+  void prepare(const float* x, int cols, int group_size, int bits);
+  int position(int column) const;  // where column's values are stored
+
+ private:
+  std::vector<std::int8_t> scratch_high_, scratch_low_;
+};
+
+struct Kernels {
+  KernelPath path;
+  // out[r - first] = row r of w · x, for affine w.
+  void (*affine_rows)(const WeightMatrix& w, const QuantizedRow& x, int first, int last, float* out);
+  // The same for f32, f16 and bf16 weights.
+  void (*float_rows)(const WeightMatrix& w, const float* x, int first, int last, float* out);
+};
+
+// Whether affine_rows can take w: whole blocks of 64 columns. Other shapes (only tiny test
+// models have them) go through float_rows, which takes any matrix.
+bool integer_product_fits(const WeightMatrix& w);
+
+std::vector<KernelPath> supported_paths();  // by this processor, scalar first
+const Kernels& kernels_for(KernelPath path);  // throws Error(config) when the processor lacks it
+// The best supported path, or the one SWITCHBOARD_CPU_KERNELS names (scalar, avx2, avx512,
+// avx512_vnni); an unknown or unsupported name is an error, never a silent fallback.
+const Kernels& active_kernels();
+
+// Each path's table, defined in its own file compiled for its instruction set.
+extern const Kernels kScalarKernels;
+extern const Kernels kAvx2Kernels;
+extern const Kernels kAvx512Kernels;
+extern const Kernels kAvx512VnniKernels;
+
+}  // namespace switchboard::local::cpu

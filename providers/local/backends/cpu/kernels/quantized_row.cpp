@@ -1,0 +1,77 @@
+#include <algorithm>
+#include <cmath>
+
+#include "backends/cpu/kernels/kernels.hpp"
+
+namespace switchboard::local::cpu {
+namespace {
+
+// Round to nearest (even) by the float adder: 1.5·2^23 pushes the fraction out. Vectorises,
+// where std::nearbyint is a library call per value. |v| stays below 2^22 here (at most 128).
+inline float round_nearest(float v) {
+  constexpr float kMagic = 12582912.0f;
+  return (v + kMagic) - kMagic;
+}
+
+}  // namespace
+
+int QuantizedRow::position(int column) const {
+  if (bits != 4) return column;
+  const int base = column - column % chunk;
+  return base + ((column & 1) ? chunk / 2 : 0) + (column % chunk) / 2;
+}
+
+void QuantizedRow::prepare(const float* x, int cols_in, int group_size_in, int bits_in) {
+  cols = cols_in;
+  group_size = group_size_in;
+  bits = bits_in;
+  chunk = cols % 128 == 0 ? 128 : 64;
+  const int groups = cols / group_size;
+  high.resize(static_cast<std::size_t>(cols));
+  low.resize(static_cast<std::size_t>(cols));
+  step.resize(static_cast<std::size_t>(groups));
+  sum.resize(static_cast<std::size_t>(groups));
+  // Natural order first; 4-bit rows are then dealt into the nibble order.
+  std::int8_t* natural_high = high.data();
+  std::int8_t* natural_low = low.data();
+  if (bits == 4) {
+    scratch_high_.resize(static_cast<std::size_t>(cols));
+    scratch_low_.resize(static_cast<std::size_t>(cols));
+    natural_high = scratch_high_.data();
+    natural_low = scratch_low_.data();
+  }
+  for (int g = 0; g < groups; ++g) {
+    const float* values = x + static_cast<std::size_t>(g) * group_size;
+    float largest = 0, total = 0;
+    for (int j = 0; j < group_size; ++j) {
+      largest = std::max(largest, std::fabs(values[j]));
+      total += values[j];
+    }
+    const float high_step = largest / 127.0f;
+    const float inverse_high = high_step > 0 ? 1.0f / high_step : 0.0f;
+    const float inverse_low = inverse_high * 256.0f;
+    step[g] = high_step / 256.0f;
+    sum[g] = total;
+    std::int8_t* h_out = natural_high + static_cast<std::size_t>(g) * group_size;
+    std::int8_t* l_out = natural_low + static_cast<std::size_t>(g) * group_size;
+    for (int j = 0; j < group_size; ++j) {
+      const float h = round_nearest(values[j] * inverse_high);
+      const float l = std::clamp(round_nearest((values[j] - h * high_step) * inverse_low), -127.0f, 127.0f);
+      h_out[j] = static_cast<std::int8_t>(h);
+      l_out[j] = static_cast<std::int8_t>(l);
+    }
+  }
+  if (bits == 4) {
+    for (int base = 0; base < cols; base += chunk) {
+      const int half = chunk / 2;
+      for (int i = 0; i < half; ++i) {
+        high[base + i] = natural_high[base + 2 * i];
+        high[base + half + i] = natural_high[base + 2 * i + 1];
+        low[base + i] = natural_low[base + 2 * i];
+        low[base + half + i] = natural_low[base + 2 * i + 1];
+      }
+    }
+  }
+}
+
+}  // namespace switchboard::local::cpu

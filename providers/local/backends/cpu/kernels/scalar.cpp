@@ -1,0 +1,54 @@
+// The reference kernels: plain loops, the same arithmetic the SIMD paths do, in the plainest order.
+
+#include <cstring>
+
+#include "backends/cpu/kernels/kernels.hpp"
+#include "backends/cpu/kernels/weight_access.hpp"
+
+namespace switchboard::local::cpu {
+namespace {
+
+void affine_rows(const WeightMatrix& w, const QuantizedRow& x, int first, int last, float* out) {
+  const int groups = w.cols / w.group_size;
+  for (int r = first; r < last; ++r) {
+    const std::byte* row = w.data + w.row_bytes() * static_cast<std::size_t>(r);
+    float total = 0;
+    for (int g = 0; g < groups; ++g) {
+      std::int32_t high = 0, low = 0;
+      for (int j = 0; j < w.group_size; ++j) {
+        const int c = g * w.group_size + j;
+        int q;
+        if (w.format == WeightFormat::affine4) {
+          const auto byte = static_cast<std::uint8_t>(row[c / 2]);
+          q = (c & 1) ? byte >> 4 : byte & 0xF;
+        } else {
+          q = static_cast<std::uint8_t>(row[c]);
+        }
+        const int at = x.position(c);
+        high += q * x.high[at];
+        low += q * x.low[at];
+      }
+      const std::size_t group = static_cast<std::size_t>(r) * groups + g;
+      const float scale = group_scalar(w.scales, w.scale_dtype, group);
+      const float bias = group_scalar(w.biases, w.scale_dtype, group);
+      total += scale * x.step[g] * static_cast<float>(high * 256 + low) + bias * x.sum[g];
+    }
+    out[r - first] = total;
+  }
+}
+
+void float_rows(const WeightMatrix& w, const float* x, int first, int last, float* out) {
+  std::vector<float> row(static_cast<std::size_t>(w.cols));
+  for (int r = first; r < last; ++r) {
+    w.dequantize_row(r, row.data());
+    float total = 0;
+    for (int c = 0; c < w.cols; ++c) total += row[c] * x[c];
+    out[r - first] = total;
+  }
+}
+
+}  // namespace
+
+const Kernels kScalarKernels{KernelPath::scalar, affine_rows, float_rows};
+
+}  // namespace switchboard::local::cpu

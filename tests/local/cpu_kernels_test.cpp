@@ -1,0 +1,216 @@
+// Every SIMD path this processor has against the scalar reference, for every weight format and
+// group size, and the integer products against exact float arithmetic.
+
+#include <cmath>
+#include <random>
+#include <set>
+#include <mutex>
+
+#include <gtest/gtest.h>
+
+#include "backends/cpu/kernels/kernels.hpp"
+#include "backends/cpu/thread_pool.hpp"
+#include "engine/weight_matrix.hpp"
+
+namespace {
+
+using namespace switchboard::local;
+using namespace switchboard::local::cpu;
+
+std::vector<float> random_values(std::size_t n, unsigned seed, float spread = 1.0f) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal(0.0f, spread);
+  std::vector<float> values(n);
+  for (auto& v : values) v = normal(rng);
+  return values;
+}
+
+WeightMatrix float_matrix(int rows, int cols, unsigned seed) {
+  const auto values = random_values(static_cast<std::size_t>(rows) * cols, seed, 0.05f);
+  WeightMatrix m;
+  m.name = "random";
+  m.format = WeightFormat::f32;
+  m.rows = rows;
+  m.cols = cols;
+  m.owned.resize(values.size() * 4);
+  std::memcpy(m.owned.data(), values.data(), m.owned.size());
+  m.data = m.owned.data();
+  return m;
+}
+
+// The same values stored as bf16 or f16.
+WeightMatrix narrowed(const WeightMatrix& source, WeightFormat format) {
+  WeightMatrix m;
+  m.name = source.name;
+  m.format = format;
+  m.rows = source.rows;
+  m.cols = source.cols;
+  m.owned.resize(static_cast<std::size_t>(source.rows) * source.cols * 2);
+  const auto* values = reinterpret_cast<const float*>(source.data);
+  for (std::size_t i = 0; i < static_cast<std::size_t>(source.rows) * source.cols; ++i) {
+    std::uint16_t bits = format == WeightFormat::bf16 ? float_to_bf16(values[i]) : 0;
+    if (format == WeightFormat::f16) {
+      const _Float16 half = static_cast<_Float16>(values[i]);
+      std::memcpy(&bits, &half, 2);
+    }
+    std::memcpy(m.owned.data() + 2 * i, &bits, 2);
+  }
+  m.data = m.owned.data();
+  return m;
+}
+
+// Row · x in double over the dequantized row: what a product should give.
+std::vector<double> exact_products(const WeightMatrix& w, const std::vector<float>& x) {
+  std::vector<double> out(static_cast<std::size_t>(w.rows));
+  std::vector<float> row(static_cast<std::size_t>(w.cols));
+  for (int r = 0; r < w.rows; ++r) {
+    w.dequantize_row(r, row.data());
+    double total = 0;
+    for (int c = 0; c < w.cols; ++c) total += static_cast<double>(row[c]) * x[c];
+    out[r] = total;
+  }
+  return out;
+}
+
+// How far a two-part int8 product may be from exact: each activation is off by at most
+// largest-in-its-group / (127 · 256) (half a step, doubled for the clamp at ±127), times |w|.
+std::vector<double> two_part_bounds(const WeightMatrix& w, const std::vector<float>& x) {
+  std::vector<double> bounds(static_cast<std::size_t>(w.rows));
+  std::vector<float> row(static_cast<std::size_t>(w.cols));
+  for (int r = 0; r < w.rows; ++r) {
+    w.dequantize_row(r, row.data());
+    double bound = 0;
+    for (int g = 0; g < w.cols / w.group_size; ++g) {
+      float largest = 0;
+      for (int j = 0; j < w.group_size; ++j) largest = std::max(largest, std::fabs(x[g * w.group_size + j]));
+      for (int j = 0; j < w.group_size; ++j) bound += std::fabs(row[g * w.group_size + j]) * largest / (127.0 * 256.0);
+    }
+    bounds[r] = bound;
+  }
+  return bounds;
+}
+
+double scale_of(const std::vector<double>& values) {
+  double largest = 1e-6;
+  for (double v : values) largest = std::max(largest, std::fabs(v));
+  return largest;
+}
+
+std::vector<float> run(const Kernels& kernels, const WeightMatrix& w, const std::vector<float>& x) {
+  std::vector<float> out(static_cast<std::size_t>(w.rows), NAN);
+  if (integer_product_fits(w)) {
+    QuantizedRow prepared;
+    prepared.prepare(x.data(), w.cols, w.group_size, w.bits());
+    // In two pieces, so a kernel that ignores `first` is caught.
+    kernels.affine_rows(w, prepared, 0, w.rows / 2, out.data());
+    kernels.affine_rows(w, prepared, w.rows / 2, w.rows, out.data() + w.rows / 2);
+  } else {
+    kernels.float_rows(w, x.data(), 0, w.rows / 2, out.data());
+    kernels.float_rows(w, x.data(), w.rows / 2, w.rows, out.data() + w.rows / 2);
+  }
+  return out;
+}
+
+struct Case {
+  std::string name;
+  WeightMatrix w;
+};
+
+std::vector<Case> cases() {
+  std::vector<Case> all;
+  for (int cols : {64, 192, 896}) {
+    const WeightMatrix source = float_matrix(37, cols, static_cast<unsigned>(cols));
+    for (int bits : {4, 8})
+      for (int group : {32, 64, 128}) {
+        if (cols % group) continue;
+        all.push_back({"affine" + std::to_string(bits) + "_g" + std::to_string(group) + "_c" + std::to_string(cols),
+                       quantize_affine(source, bits, group)});
+      }
+    all.push_back({"bf16_c" + std::to_string(cols), narrowed(source, WeightFormat::bf16)});
+    all.push_back({"f16_c" + std::to_string(cols), narrowed(source, WeightFormat::f16)});
+    all.push_back({"f32_c" + std::to_string(cols), float_matrix(37, cols, static_cast<unsigned>(cols))});
+  }
+  // Columns that are not whole 64-blocks: float tails, and affine rows off the integer path.
+  all.push_back({"f32_c40", float_matrix(9, 40, 40)});
+  all.push_back({"bf16_c48", narrowed(float_matrix(9, 48, 48), WeightFormat::bf16)});
+  return all;
+}
+
+TEST(CpuKernels, ScalarIntegerProductsMatchExactArithmetic) {
+  for (const auto& [name, w] : cases()) {
+    const auto x = random_values(static_cast<std::size_t>(w.cols), 7);
+    const auto expected = exact_products(w, x);
+    const auto got = run(kScalarKernels, w, x);
+    // Float weights take float arithmetic: float32 rounding only.
+    const auto bounds = w.quantized() ? two_part_bounds(w, x) : std::vector<double>(expected.size(), 0.0);
+    for (int r = 0; r < w.rows; ++r)
+      EXPECT_NEAR(got[r], expected[r], bounds[r] + 1e-5 * scale_of(expected)) << name << " row " << r;
+  }
+}
+
+TEST(CpuKernels, ActivationsWithOutliersStayWithinTheTwoPartStep) {
+  // One value 4000 times the rest per group: one int8 part alone would round the small ones to
+  // zero; with the low part each value is off by at most half of largest / (127 · 256).
+  const WeightMatrix w = quantize_affine(float_matrix(16, 256, 3), 4, 64);
+  auto x = random_values(256, 11, 0.01f);
+  for (int g = 0; g < 4; ++g) x[g * 64 + 5] = 40.0f;
+  const auto expected = exact_products(w, x);
+  const auto got = run(kScalarKernels, w, x);
+  const auto bounds = two_part_bounds(w, x);
+  for (int r = 0; r < w.rows; ++r) EXPECT_NEAR(got[r], expected[r], bounds[r] + 1e-6 * std::fabs(expected[r])) << "row " << r;
+  // A single int8 part would miss by about 256 times as much: the bound is tight enough to tell.
+  EXPECT_LT(bounds[0], 0.05 * std::fabs(expected[0]) + 1e-3);
+}
+
+TEST(CpuKernels, EverySimdPathMatchesTheScalarPath) {
+  const auto paths = supported_paths();
+  ASSERT_EQ(paths.front(), KernelPath::scalar);
+  for (KernelPath path : paths) {
+    if (path == KernelPath::scalar) continue;
+    const Kernels& kernels = kernels_for(path);
+    EXPECT_EQ(kernels.path, path);
+    for (const auto& [name, w] : cases()) {
+      if (w.quantized() && !integer_product_fits(w)) continue;  // such rows never reach SIMD code
+      const auto x = random_values(static_cast<std::size_t>(w.cols), 5);
+      const auto reference = run(kScalarKernels, w, x);
+      const auto got = run(kernels, w, x);
+      const double tolerance = 1e-5 * scale_of(std::vector<double>(reference.begin(), reference.end())) * std::sqrt(w.cols / 64.0);
+      for (int r = 0; r < w.rows; ++r) EXPECT_NEAR(got[r], reference[r], tolerance) << path_name(path) << " " << name << " row " << r;
+    }
+  }
+}
+
+TEST(CpuKernels, ForcedPathIsHonouredOrRefusedByName) {
+  // active_kernels() reads SWITCHBOARD_CPU_KERNELS once per process; CI runs the suites again with
+  // it set to avx2, so here: whatever it names is what runs.
+  const char* forced = std::getenv("SWITCHBOARD_CPU_KERNELS");
+  if (forced && *forced) EXPECT_STREQ(path_name(active_kernels().path), forced);
+  else EXPECT_EQ(active_kernels().path, supported_paths().back());
+}
+
+TEST(ThreadPool, EveryIndexRunsExactlyOnceAcrossManyLoops) {
+  ThreadPool pool(3);
+  for (int round = 0; round < 200; ++round) {
+    const std::int64_t count = 1 + round * 7;
+    std::vector<int> hits(static_cast<std::size_t>(count), 0);
+    pool.parallel_for(count, 3, [&](std::int64_t first, std::int64_t last) {
+      for (std::int64_t i = first; i < last; ++i) ++hits[static_cast<std::size_t>(i)];
+    });
+    for (std::int64_t i = 0; i < count; ++i) ASSERT_EQ(hits[static_cast<std::size_t>(i)], 1) << "round " << round << " index " << i;
+  }
+}
+
+TEST(ThreadPool, UsesItsWorkers) {
+  ThreadPool pool(2);
+  std::mutex mutex;
+  std::set<std::thread::id> seen;
+  for (int round = 0; round < 50 && seen.size() < 2; ++round)
+    pool.parallel_for(64, 1, [&](std::int64_t, std::int64_t) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+      std::lock_guard lock(mutex);
+      seen.insert(std::this_thread::get_id());
+    });
+  EXPECT_EQ(seen.size(), 2u);
+}
+
+}  // namespace
