@@ -142,6 +142,7 @@ HubServer::~HubServer() {
     stopping_ = true;
     for (int socket : sockets_) ::shutdown(socket, SHUT_RDWR);
   }
+  released_.notify_all();
   ::shutdown(listener_, SHUT_RDWR);
   acceptor_.join();
   ::close(listener_);
@@ -170,6 +171,14 @@ std::string HubServer::add_repo(const std::string& name, const std::filesystem::
   std::lock_guard lock(mutex_);
   repos_[name] = repo;
   return repo.commit;
+}
+
+void HubServer::release(const std::string& file) {
+  {
+    std::lock_guard lock(mutex_);
+    faults_.held.erase(file);
+  }
+  released_.notify_all();
 }
 
 void HubServer::edit(const std::function<void(std::map<std::string, HubRepo>&, Faults&)>& change) {
@@ -334,6 +343,10 @@ bool HubServer::respond(int socket, const SeenRequest& request) {
     }
   }
 
+  if (!served_file.empty()) {
+    std::unique_lock lock(mutex_);
+    released_.wait(lock, [&] { return stopping_ || !faults_.held.contains(served_file); });
+  }
   std::string head = "HTTP/1.1 " + std::to_string(reply.status) + " " + reason(reply.status) + "\r\n";
   for (const auto& [name, value] : reply.headers) head += name + ": " + value + "\r\n";
   head += "Content-Length: " + std::to_string(reply.body.size()) + "\r\n\r\n";

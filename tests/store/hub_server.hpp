@@ -18,6 +18,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -52,6 +53,7 @@ struct Faults {
   long slow_chunk = 0;                          // > 0: bodies in chunks of this size...
   int slow_delay_ms = 0;                        // ...with this pause between them
   bool ignore_range = false;                    // answer Range requests with the whole file (200)
+  std::set<std::string> held;                   // files whose bytes wait until release(file)
 };
 
 class HubServer {
@@ -70,6 +72,8 @@ class HubServer {
   // Direct access for tests that shape a repository (commits, tags, bad names).
   void edit(const std::function<void(std::map<std::string, HubRepo>&, Faults&)>& change);
 
+  void release(const std::string& file);  // lets a held file's bytes go
+
   std::vector<SeenRequest> requests() const;
   // Body GETs of one file's bytes (through /resolve or the CDN) so far.
   int downloads_of(const std::string& file) const;
@@ -84,6 +88,7 @@ class HubServer {
   int port_ = 0;
   std::thread acceptor_;
   mutable std::mutex mutex_;
+  std::condition_variable released_;
   bool stopping_ = false;
   std::vector<std::thread> connections_;
   std::vector<int> sockets_;
