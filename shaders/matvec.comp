@@ -34,9 +34,10 @@ void main() {
   float acc[ROWS * TOKENS];
   for (uint i = 0; i < ROWS * TOKENS; ++i) acc[i] = 0.0;
 
+  // Loops over rows and tokens have constant bounds (guards inside), so the compiler unrolls them
+  // and acc stays in registers; a runtime bound made it a local-memory array (4x slower on H100).
   for (uint r = 0; r < ROWS; ++r) {
-    const uint row = first_row + r;
-    if (row >= p.rows) break;
+    const uint row = min(first_row + r, p.rows - 1);  // past the end: recompute the last row, not stored
     if (FORMAT >= 3 && p.cols % (4 * PER_WORD) == 0) {
       const uint blocks = p.cols / (4 * PER_WORD);
       const uint groups = p.cols / GROUP_SIZE;
@@ -45,7 +46,8 @@ void main() {
         const uint c0 = bi * 4 * PER_WORD;
         const uint group = row * groups + c0 / GROUP_SIZE;
         const float scale = scale_at(group), bias = bias_at(group);
-        for (uint t = 0; t < token_count; ++t) {
+        for (uint t = 0; t < TOKENS; ++t) {
+          if (t >= token_count) break;
           const uint base = p.in_offset + (first_token + t) * p.cols + c0;
           float qx = 0.0, sx = 0.0;
           for (uint j = 0; j < 4; ++j) {
@@ -67,7 +69,8 @@ void main() {
         const uint c0 = wi * PER_WORD;
         const uint group = row * groups + c0 / GROUP_SIZE;
         const float scale = scale_at(group), bias = bias_at(group);
-        for (uint t = 0; t < token_count; ++t) {
+        for (uint t = 0; t < TOKENS; ++t) {
+          if (t >= token_count) break;
           const uint base = p.in_offset + (first_token + t) * p.cols + c0;
           float qx = 0.0, sx = 0.0;
           for (uint k = 0; k < PER_WORD; ++k) {
@@ -81,7 +84,8 @@ void main() {
     } else {
       for (uint c = lane; c < p.cols; c += WG) {
         const float wv = weight_at(row, c, p.cols);
-        for (uint t = 0; t < token_count; ++t) acc[r * TOKENS + t] += wv * x[p.in_offset + (first_token + t) * p.cols + c];
+        for (uint t = 0; t < TOKENS; ++t)
+          if (t < token_count) acc[r * TOKENS + t] += wv * x[p.in_offset + (first_token + t) * p.cols + c];
       }
     }
   }

@@ -24,10 +24,11 @@ struct Instance {
 // One instance per process, made on first use and kept until exit: NVIDIA's driver (580) refuses a
 // second vkCreateInstance in a process that destroyed its first (VK_ERROR_INCOMPATIBLE_DRIVER).
 std::shared_ptr<Instance> process_instance() {
+  // Never destroyed either: NVIDIA's driver crashes in vkDestroyInstance during exit-time teardown.
   static std::mutex mutex;
-  static std::shared_ptr<Instance> existing;
+  static auto* existing = new std::shared_ptr<Instance>();
   std::lock_guard lock(mutex);
-  if (existing) return existing;
+  if (*existing) return *existing;
   auto instance = std::make_shared<Instance>();
   instance->failure = load_loader();
   if (instance->failure.empty()) {
@@ -52,7 +53,7 @@ std::shared_ptr<Instance> process_instance() {
       }
     }
   }
-  existing = instance;
+  *existing = instance;
   return instance;
 }
 
