@@ -180,6 +180,20 @@ TEST(CpuKernels, EverySimdPathMatchesTheScalarPath) {
   }
 }
 
+TEST(CpuKernels, DotAndAxpyMatchTheScalarPathAtEveryLength) {
+  for (KernelPath path : supported_paths()) {
+    const Kernels& kernels = kernels_for(path);
+    for (int n : {1, 7, 16, 33, 64, 100}) {
+      const auto a = random_values(static_cast<std::size_t>(n), 1), b = random_values(static_cast<std::size_t>(n), 2);
+      EXPECT_NEAR(kernels.dot(a.data(), b.data(), n), kScalarKernels.dot(a.data(), b.data(), n), 1e-5 * n) << path_name(path) << " n " << n;
+      auto y = b, expected = b;
+      kernels.axpy(0.5f, a.data(), y.data(), n);
+      kScalarKernels.axpy(0.5f, a.data(), expected.data(), n);
+      for (int i = 0; i < n; ++i) EXPECT_NEAR(y[i], expected[i], 1e-6) << path_name(path) << " n " << n << " i " << i;
+    }
+  }
+}
+
 TEST(CpuKernels, ForcedPathIsHonouredOrRefusedByName) {
   // active_kernels() reads SWITCHBOARD_CPU_KERNELS once per process; CI runs the suites again with
   // it set to avx2, so here: whatever it names is what runs.

@@ -20,7 +20,8 @@ using cpu::QuantizedRow;
 // Below this many tokens a product reads each weight row once per token with our kernels;
 // from it on, widening a block of rows to float32 and handing it to BLAS pays off.
 constexpr int kBlasMinTokens = 4;
-constexpr int kBlasRowBlock = 64;
+constexpr int kBlasMinRowBlock = 64;
+constexpr int kBlasMaxRowBlock = 512;
 constexpr std::int64_t kRowsPerPiece = 16;
 
 class CpuBuffer final : public Buffer {
@@ -36,12 +37,6 @@ class CpuBuffer final : public Buffer {
 };
 
 float* at(View view) { return static_cast<CpuBuffer*>(view.buffer)->data() + view.offset; }
-
-float dot(const float* a, const float* b, int n) {
-  float sum = 0;
-  for (int i = 0; i < n; ++i) sum += a[i] * b[i];
-  return sum;
-}
 
 class CpuBackend final : public Backend {
  public:
@@ -84,7 +79,7 @@ class CpuBackend final : public Backend {
     for (int r = 0; r < rows; ++r) {
       const float* x = in + static_cast<std::size_t>(r) * dim;
       float* y = out + static_cast<std::size_t>(r) * dim;
-      const float inverse_rms = 1.0f / std::sqrt(dot(x, x, dim) / static_cast<float>(dim) + eps);
+      const float inverse_rms = 1.0f / std::sqrt(kernels_.dot(x, x, dim) / static_cast<float>(dim) + eps);
       for (int i = 0; i < dim; ++i) y[i] = x[i] * inverse_rms * (adds_one ? 1.0f + weight[i] : weight[i]);
     }
   }
@@ -117,11 +112,18 @@ class CpuBackend final : public Backend {
     const float* key_cache = at(key_view);
     const float* value_cache = at(value_view);
     float* out = at(out_view);
+    if (tokens >= kBlasMinTokens) {
+      pool_.parallel_for(shape.heads, 1, [&](std::int64_t first, std::int64_t last) {
+        for (std::int64_t h = first; h < last; ++h)
+          attend_block(q, key_cache, value_cache, tokens, first_position, shape, static_cast<int>(h), out);
+      });
+      return;
+    }
     pool_.parallel_for(static_cast<std::int64_t>(tokens) * shape.heads, 1, [&](std::int64_t first, std::int64_t last) {
       thread_local std::vector<float> scores;
       for (std::int64_t task = first; task < last; ++task) {
         const int t = static_cast<int>(task / shape.heads), h = static_cast<int>(task % shape.heads);
-        attend(q, key_cache, value_cache, first_position + t, shape, t, h, scores, out);
+        attend(kernels_, q, key_cache, value_cache, first_position + t, shape, t, h, scores, out);
       }
     });
   }
@@ -179,12 +181,14 @@ class CpuBackend final : public Backend {
   // out = in · wᵀ, a block of weight rows at a time: each block is widened to float32 once and
   // multiplied with every token by one sgemm on the pool's thread that took it.
   void blas_matmul(const WeightMatrix& w, const float* in, int tokens, float* out) {
-    const std::int64_t blocks = (w.rows + kBlasRowBlock - 1) / kBlasRowBlock;
+    // Large blocks, so BLAS packs the tokens' rows few times; at least two per thread.
+    const int block_rows = std::clamp((w.rows / (2 * pool_.size()) + 15) / 16 * 16, kBlasMinRowBlock, kBlasMaxRowBlock);
+    const std::int64_t blocks = (w.rows + block_rows - 1) / block_rows;
     pool_.parallel_for(blocks, 1, [&](std::int64_t first_block, std::int64_t last_block) {
       thread_local std::vector<float> widened;
       for (std::int64_t block = first_block; block < last_block; ++block) {
-        const int first = static_cast<int>(block * kBlasRowBlock);
-        const int count = std::min(kBlasRowBlock, w.rows - first);
+        const int first = static_cast<int>(block * block_rows);
+        const int count = std::min(block_rows, w.rows - first);
         const float* rows = reinterpret_cast<const float*>(w.data) + static_cast<std::size_t>(first) * w.cols;
         if (w.format != WeightFormat::f32) {
           widened.resize(static_cast<std::size_t>(count) * w.cols);
@@ -197,7 +201,41 @@ class CpuBackend final : public Backend {
     });
   }
 
-  static void attend(const float* q, const float* key_cache, const float* value_cache, int position, const AttentionShape& shape,
+  // Every query token of one head at once, as two products: scores = Q·Kᵀ over the cached
+  // positions, then out = softmax(scores)·V. Scores past a token's own position (or outside its
+  // window) are masked before the softmax.
+  static void attend_block(const float* q, const float* key_cache, const float* value_cache, int tokens, int first_position,
+                           const AttentionShape& shape, int h, float* out) {
+    const int keys = first_position + tokens;
+    const int q_stride = shape.heads * shape.head_dim;
+    const int kv_stride = shape.kv_heads * shape.head_dim;
+    const std::size_t kv_offset = static_cast<std::size_t>(h / (shape.heads / shape.kv_heads)) * shape.head_dim;
+    thread_local std::vector<float> scores;
+    scores.resize(static_cast<std::size_t>(tokens) * keys);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, tokens, keys, shape.head_dim, shape.scale, q + static_cast<std::size_t>(h) * shape.head_dim,
+                q_stride, key_cache + kv_offset, kv_stride, 0.0f, scores.data(), keys);
+    for (int t = 0; t < tokens; ++t) {
+      float* row = scores.data() + static_cast<std::size_t>(t) * keys;
+      const int position = first_position + t;
+      const int first = shape.window > 0 ? std::max(0, position - shape.window + 1) : 0;
+      float highest = -INFINITY;
+      for (int j = first; j <= position; ++j) {
+        if (shape.softcap > 0) row[j] = shape.softcap * std::tanh(row[j] / shape.softcap);
+        highest = std::max(highest, row[j]);
+      }
+      float total = 0;
+      for (int j = first; j <= position; ++j) {
+        row[j] = std::exp(row[j] - highest);
+        total += row[j];
+      }
+      const float inverse = 1.0f / total;
+      for (int j = 0; j < keys; ++j) row[j] = (j >= first && j <= position) ? row[j] * inverse : 0.0f;
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, tokens, shape.head_dim, keys, 1.0f, scores.data(), keys,
+                value_cache + kv_offset, kv_stride, 0.0f, out + static_cast<std::size_t>(h) * shape.head_dim, q_stride);
+  }
+
+  static void attend(const cpu::Kernels& kernels, const float* q, const float* key_cache, const float* value_cache, int position, const AttentionShape& shape,
                      int t, int h, std::vector<float>& scores, float* out) {
     const int group = shape.heads / shape.kv_heads;
     const std::size_t kv_stride = static_cast<std::size_t>(shape.kv_heads) * shape.head_dim;
@@ -207,7 +245,7 @@ class CpuBackend final : public Backend {
     const std::size_t kv_offset = static_cast<std::size_t>(h / group) * shape.head_dim;
     float highest = -INFINITY;
     for (int j = first; j <= position; ++j) {
-      float score = dot(query, key_cache + j * kv_stride + kv_offset, shape.head_dim) * shape.scale;
+      float score = kernels.dot(query, key_cache + j * kv_stride + kv_offset, shape.head_dim) * shape.scale;
       if (shape.softcap > 0) score = shape.softcap * std::tanh(score / shape.softcap);
       scores[j - first] = score;
       highest = std::max(highest, score);
@@ -221,8 +259,7 @@ class CpuBackend final : public Backend {
     std::fill(result, result + shape.head_dim, 0.0f);
     for (int j = first; j <= position; ++j) {
       const float weight = scores[j - first] / total;
-      const float* value = value_cache + j * kv_stride + kv_offset;
-      for (int d = 0; d < shape.head_dim; ++d) result[d] += weight * value[d];
+      kernels.axpy(weight, value_cache + j * kv_stride + kv_offset, result, shape.head_dim);
     }
   }
 

@@ -149,8 +149,27 @@ void float_rows(const WeightMatrix& w, const float* x, int first, int last, floa
   }
 }
 
+float dot(const float* a, const float* b, int n) {
+  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+  int i = 0;
+  for (; i + 16 <= n; i += 16) {
+    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+  }
+  float total = reduce(_mm256_add_ps(s0, s1));
+  for (; i < n; ++i) total += a[i] * b[i];
+  return total;
+}
+
+void axpy(float a, const float* x, float* y, int n) {
+  const __m256 scale = _mm256_set1_ps(a);
+  int i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_fmadd_ps(scale, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+  for (; i < n; ++i) y[i] += a * x[i];
+}
+
 }  // namespace
 
-const Kernels kAvx2Kernels{KernelPath::avx2, affine_rows, float_rows};
+const Kernels kAvx2Kernels{KernelPath::avx2, affine_rows, float_rows, dot, axpy};
 
 }  // namespace switchboard::local::cpu

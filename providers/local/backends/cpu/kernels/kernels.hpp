@@ -46,6 +46,9 @@ struct Kernels {
   void (*affine_rows)(const WeightMatrix& w, const QuantizedRow& x, int first, int last, float* out);
   // The same for f32, f16 and bf16 weights.
   void (*float_rows)(const WeightMatrix& w, const float* x, int first, int last, float* out);
+  // Σ a[i]·b[i], and y += a·x: attention's and RMSNorm's inner loops.
+  float (*dot)(const float* a, const float* b, int n);
+  void (*axpy)(float a, const float* x, float* y, int n);
 };
 
 // Whether affine_rows can take w: whole blocks of 64 columns. Other shapes (only tiny test

@@ -47,8 +47,18 @@ void float_rows(const WeightMatrix& w, const float* x, int first, int last, floa
   }
 }
 
+float dot(const float* a, const float* b, int n) {
+  float total = 0;
+  for (int i = 0; i < n; ++i) total += a[i] * b[i];
+  return total;
+}
+
+void axpy(float a, const float* x, float* y, int n) {
+  for (int i = 0; i < n; ++i) y[i] += a * x[i];
+}
+
 }  // namespace
 
-const Kernels kScalarKernels{KernelPath::scalar, affine_rows, float_rows};
+const Kernels kScalarKernels{KernelPath::scalar, affine_rows, float_rows, dot, axpy};
 
 }  // namespace switchboard::local::cpu
