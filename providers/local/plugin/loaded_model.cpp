@@ -1,6 +1,8 @@
 #include "plugin/loaded_model.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 
 #include <switchboard/error.hpp>
 #include <switchboard/log.hpp>
@@ -32,5 +34,128 @@ std::shared_ptr<const LoadedModel> load_model_folder(const fs::path& folder, con
                  loaded->config.num_layers, static_cast<double>(loaded->weights.bytes()) / (1 << 20), loaded->load_seconds);
   return loaded;
 }
+
+namespace {
+
+std::string gib(std::int64_t bytes) {
+  char text[32];
+  if (bytes >= (1LL << 30)) std::snprintf(text, sizeof text, "%.2f GiB", static_cast<double>(bytes) / (1 << 30));
+  else std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
+  return text;
+}
+
+}  // namespace
+
+MemoryEstimate estimate_memory(const fs::path& folder, const LoadOptions& options, int context, int prefill_chunk) {
+  const ModelConfig config = load_model_config(folder);
+  if (context <= 0) context = std::min(config.max_position_embeddings, 4096);  // LocalModel's default
+  MemoryEstimate estimate;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(folder, error)) {
+    if (entry.path().extension() == ".safetensors") estimate.weights += static_cast<std::int64_t>(entry.file_size(error));
+  }
+  // Float weights quantized on load shrink to about bits/16 of their bf16 size.
+  if (options.quantize_bits > 0 && config.quantization.bits == 0) estimate.weights = estimate.weights * options.quantize_bits / 16;
+  const std::int64_t kv_width = static_cast<std::int64_t>(config.num_kv_heads) * config.head_dim;
+  estimate.kv_cache = 2 * static_cast<std::int64_t>(config.num_layers) * context * kv_width * 4;
+  const std::int64_t per_token = 3LL * config.hidden_size + 2LL * config.num_heads * config.head_dim + 2 * kv_width +
+                                 3LL * config.intermediate_size + config.vocab_size;
+  estimate.scratch = static_cast<std::int64_t>(prefill_chunk) * per_token * 4;
+  return estimate;
+}
+
+std::int64_t MemoryBudget::need_locked(const Tenant& tenant) const {
+  const bool weights_loaded = std::any_of(entries_.begin(), entries_.end(), [&](const Entry& entry) {
+    return entry.tenant.weights_key == tenant.weights_key;
+  });
+  return tenant.need.kv_cache + tenant.need.scratch + (weights_loaded ? 0 : tenant.need.weights);
+}
+
+std::int64_t MemoryBudget::used_locked() const {
+  std::int64_t used = 0;
+  std::map<std::string, bool> weights_counted;
+  for (const Entry& entry : entries_) {
+    used += entry.tenant.need.kv_cache + entry.tenant.need.scratch;
+    if (!weights_counted[entry.tenant.weights_key]) {
+      weights_counted[entry.tenant.weights_key] = true;
+      used += entry.tenant.need.weights;
+    }
+  }
+  return used;
+}
+
+std::int64_t MemoryBudget::used() const {
+  std::lock_guard lock(mutex_);
+  return used_locked();
+}
+
+std::unique_ptr<MemoryBudget::Lease> MemoryBudget::admit(Tenant tenant, std::stop_token stop) {
+  std::unique_lock lock(mutex_);
+  if (tenant.need.total() > bytes_) {
+    throw Error(ErrorCategory::unavailable,
+                "model '" + tenant.name + "' needs " + gib(tenant.need.total()) + " (weights " + gib(tenant.need.weights) +
+                    ", KV cache " + gib(tenant.need.kv_cache) + ", scratch " + gib(tenant.need.scratch) +
+                    ") but the provider's memory_budget is " + gib(bytes_) + " (" + gib(bytes_ - used_locked()) +
+                    " free now); raise memory_budget or lower the model's context");
+  }
+  while (true) {
+    if (stop.stop_requested()) throw Error(ErrorCategory::unavailable, "model '" + tenant.name + "': loading cancelled while waiting for memory");
+    const std::int64_t need = need_locked(tenant);
+    if (used_locked() + need <= bytes_) {
+      std::unique_ptr<Lease> lease(new Lease(*this));
+      entries_.push_back({std::move(tenant), lease.get(), false, Clock::now()});
+      return lease;
+    }
+    // The least recently used idle model whose keep_alive has passed goes first.
+    const auto now = Clock::now();
+    const Entry* victim = nullptr;
+    std::optional<Clock::time_point> next_expiry;
+    for (const Entry& entry : entries_) {
+      if (entry.busy) continue;
+      const auto expires = entry.last_used + entry.tenant.keep_alive;
+      if (expires <= now) {
+        if (!victim || entry.last_used < victim->last_used) victim = &entry;
+      } else if (!next_expiry || expires < *next_expiry) {
+        next_expiry = expires;
+      }
+    }
+    if (victim) {
+      logger()->info("memory_budget: unloading '{}' (idle) to make room for '{}'", victim->tenant.name, tenant.name);
+      const auto unload = victim->tenant.unload;
+      lock.unlock();
+      const bool unloaded = unload();  // releases its lease, which takes the lock
+      lock.lock();
+      if (unloaded) continue;
+    }
+    logger()->info("memory_budget: '{}' needs {}, {} free; waiting for a model to become idle", tenant.name, gib(need),
+                   gib(bytes_ - used_locked()));
+    const auto until = next_expiry.value_or(now + std::chrono::seconds(1));
+    changed_.wait_until(lock, stop, until, [] { return false; });
+  }
+}
+
+void MemoryBudget::release(const Lease* lease) {
+  {
+    std::lock_guard lock(mutex_);
+    entries_.remove_if([&](const Entry& entry) { return entry.lease == lease; });
+  }
+  changed_.notify_all();
+}
+
+void MemoryBudget::set_busy(const Lease* lease, bool busy) {
+  {
+    std::lock_guard lock(mutex_);
+    for (Entry& entry : entries_) {
+      if (entry.lease != lease) continue;
+      entry.busy = busy;
+      entry.last_used = Clock::now();
+    }
+  }
+  changed_.notify_all();
+}
+
+MemoryBudget::Lease::~Lease() { budget_.release(this); }
+
+void MemoryBudget::Lease::set_busy(bool busy) { budget_.set_busy(this, busy); }
 
 }  // namespace switchboard::local

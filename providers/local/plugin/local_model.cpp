@@ -50,6 +50,11 @@ void check_options(const GenerationOptions& options) {
 LocalModel::LocalModel(ModelEntry entry, LocalModelSettings settings, FolderLoader loader, std::shared_ptr<Backend> backend)
     : entry_(std::move(entry)), settings_(std::move(settings)), loader_(std::move(loader)), backend_(std::move(backend)) {}
 
+std::shared_ptr<LocalModel> LocalModel::create(ModelEntry entry, LocalModelSettings settings, FolderLoader loader,
+                                               std::shared_ptr<Backend> backend) {
+  return std::shared_ptr<LocalModel>(new LocalModel(std::move(entry), std::move(settings), std::move(loader), std::move(backend)));
+}
+
 int LocalModel::context_capacity() const {
   if (settings_.context > 0) return settings_.context;
   std::lock_guard lock(state_mutex_);
@@ -75,49 +80,130 @@ LoadState LocalModel::state() const {
   return state_;
 }
 
-LoadState LocalModel::prepare(std::stop_token) {
+std::filesystem::path LocalModel::fetch(std::stop_token stop) {
+  if (!settings_.source) return settings_.folder;
+  ModelStore store(HubSettings::resolve(entry_.hub));
+  // A complete snapshot in the cache is used as it is: no network at load time. `switchboard
+  // pull` updates it.
+  if (auto cached = store.find(*settings_.source)) return *cached;
+  {
+    std::lock_guard lock(state_mutex_);
+    state_ = {LoadState::Phase::downloading, 0.0, std::nullopt};
+  }
+  const auto folder = store.pull(*settings_.source, [this](const Progress& progress) {
+    std::lock_guard lock(state_mutex_);
+    state_.progress = progress.fraction;
+  }, stop);
+  // Custom hub patterns may leave out what a model needs: never load a partial folder.
+  if (!store.find(*settings_.source)) {
+    throw Error(ErrorCategory::model_format, settings_.source->to_string() + ": the snapshot " + folder.string() +
+                                                 " lacks config.json or weight files (check the catalog's hub.patterns)");
+  }
+  return folder;
+}
+
+void LocalModel::load(std::stop_token stop) {
+  const std::filesystem::path folder = fetch(stop);
+  {
+    std::lock_guard lock(state_mutex_);
+    state_ = {LoadState::Phase::loading, 0.0, std::nullopt};
+  }
+  std::unique_ptr<MemoryBudget::Lease> lease;
+  if (settings_.budget) {
+    MemoryBudget::Tenant tenant;
+    tenant.name = entry_.name;
+    tenant.weights_key = folder.string();
+    tenant.need = estimate_memory(folder, settings_.load, settings_.context, settings_.prefill_chunk);
+    tenant.keep_alive = settings_.keep_alive;
+    tenant.unload = [weak = weak_from_this()] {
+      const auto self = weak.lock();
+      return !self || self->unload();
+    };
+    lease = settings_.budget->admit(std::move(tenant), stop);
+  }
+  auto loaded = loader_(folder, settings_.load);
+  std::lock_guard lock(state_mutex_);
+  model_ = std::move(loaded);
+  lease_ = std::move(lease);
+  state_ = {LoadState::Phase::ready, 1.0, std::nullopt};
+}
+
+bool LocalModel::unload() {
+  std::unique_lock session(session_mutex_, std::try_to_lock);
+  if (!session.owns_lock()) return false;  // generating or loading
+  std::unique_ptr<MemoryBudget::Lease> lease;
+  {
+    std::lock_guard lock(state_mutex_);
+    if (state_.phase != LoadState::Phase::ready) return false;
+    model_.reset();
+    state_ = {LoadState::Phase::pending, 0.0, std::nullopt};
+  }
+  lease = std::move(lease_);
+  cache_.reset();
+  cached_tokens_.clear();
+  session.unlock();
+  logger()->info("model '{}' unloaded to make room under the memory budget", entry_.name);
+  return true;  // the lease goes here, after both locks
+}
+
+LoadState LocalModel::prepare(std::stop_token stop) {
   {
     std::lock_guard lock(state_mutex_);
     if (state_.phase == LoadState::Phase::ready || state_.phase == LoadState::Phase::failed) return state_;
-    state_.phase = LoadState::Phase::loading;
   }
   // Loading runs under the session lock so two threads never load the same model twice.
   std::lock_guard session(session_mutex_);
   {
     std::lock_guard lock(state_mutex_);
-    if (state_.phase != LoadState::Phase::loading) return state_;
+    if (state_.phase == LoadState::Phase::ready || state_.phase == LoadState::Phase::failed) return state_;
+    state_.phase = LoadState::Phase::loading;
   }
+  std::optional<Error> failure;
   try {
-    auto loaded = loader_(settings_.folder, settings_.load);
-    std::lock_guard lock(state_mutex_);
-    model_ = std::move(loaded);
-    state_ = {LoadState::Phase::ready, 1.0, std::nullopt};
+    load(stop);
   } catch (const Error& error) {
-    std::lock_guard lock(state_mutex_);
-    state_ = {LoadState::Phase::failed, 0.0, error};
+    failure = error;
   } catch (const std::exception& error) {
-    std::lock_guard lock(state_mutex_);
-    state_ = {LoadState::Phase::failed, 0.0, Error(ErrorCategory::internal, error.what())};
+    failure = Error(ErrorCategory::internal, error.what());
   }
-  return state();
+  std::lock_guard lock(state_mutex_);
+  if (!failure) return state_;
+  if (stop.stop_requested()) {
+    // A cancelled download or wait is no verdict on the model: the next prepare tries again
+    // (and resumes the download).
+    state_ = {LoadState::Phase::pending, 0.0, std::nullopt};
+    return {LoadState::Phase::failed, 0.0, failure};
+  }
+  state_ = {LoadState::Phase::failed, 0.0, failure};
+  return state_;
 }
 
 Completion LocalModel::generate(const Request& request, const ChunkSink& on_chunk, std::stop_token stop) {
-  const LoadState loaded = prepare(stop);
-  if (loaded.phase != LoadState::Phase::ready) {
-    Completion failed;
-    failed.finish_reason = FinishReason::error;
-    failed.error = loaded.error.value_or(Error(ErrorCategory::internal, "model did not load"));
-    return failed;
-  }
-  try {
+  // The memory budget may unload the model between prepare() and the session lock: load again.
+  for (;;) {
+    const LoadState loaded = prepare(stop);
+    if (loaded.phase != LoadState::Phase::ready) {
+      Completion failed;
+      failed.finish_reason = FinishReason::error;
+      failed.error = loaded.error.value_or(Error(ErrorCategory::internal, "model did not load"));
+      return failed;
+    }
     std::lock_guard session(session_mutex_);
-    return run(request, on_chunk, stop);
-  } catch (const Error& error) {
-    Completion failed;
-    failed.finish_reason = FinishReason::error;
-    failed.error = error;
-    return failed;
+    {
+      std::lock_guard lock(state_mutex_);
+      if (!model_) continue;
+    }
+    if (lease_) lease_->set_busy(true);
+    Completion completion;
+    try {
+      completion = run(request, on_chunk, stop);
+    } catch (const Error& error) {
+      completion = Completion{};
+      completion.finish_reason = FinishReason::error;
+      completion.error = error;
+    }
+    if (lease_) lease_->set_busy(false);
+    return completion;
   }
 }
 

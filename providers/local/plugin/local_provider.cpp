@@ -4,7 +4,10 @@
 //     cpu: { plugin: local, backend: cpu, threads: auto }
 //   models:
 //     shakespeare: { provider: cpu, path: models/tiny-shakespeare, context: 512, quantize: q8 }
+//     qwen: { provider: cpu, source: "hf:mlx-community/Qwen2.5-3B-Instruct-4bit", keep_alive: 5m }
 
+#include <cctype>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -41,6 +44,23 @@ int read_threads(const nlohmann::json& value) {
   throw Error(ErrorCategory::config, "option 'threads': expected \"auto\" or a positive integer, got " + value.dump());
 }
 
+// "30s", "5m", "1h", "500ms", or a number of seconds.
+std::chrono::milliseconds read_duration(const nlohmann::json& value, const std::string& field) {
+  if (value.is_number_integer() && value.get<long long>() >= 0) return std::chrono::seconds(value.get<long long>());
+  const std::string text = value.is_string() ? value.get<std::string>() : "";
+  std::size_t digits = 0;
+  while (digits < text.size() && digits < 9 && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  const std::string unit = text.substr(digits);
+  if (digits > 0) {
+    const long long number = std::stoll(text.substr(0, digits));
+    if (unit == "ms") return std::chrono::milliseconds(number);
+    if (unit == "s" || unit.empty()) return std::chrono::seconds(number);
+    if (unit == "m") return std::chrono::minutes(number);
+    if (unit == "h") return std::chrono::hours(number);
+  }
+  throw Error(ErrorCategory::config, "option '" + field + "': expected a duration such as 30s, 5m or 1h, got " + value.dump());
+}
+
 class LocalProvider final : public LLMProvider {
  public:
   explicit LocalProvider(const ProviderEntry& entry) : name_(entry.name) {
@@ -61,8 +81,13 @@ class LocalProvider final : public LLMProvider {
         if (!value.is_number_integer() || value.get<int>() <= 0)
           throw Error(ErrorCategory::config, "option 'context': expected a positive integer, got " + value.dump());
         context_ = value.get<int>();
+      } else if (key == "memory_budget") {
+        budget_ = std::make_shared<MemoryBudget>(static_cast<std::int64_t>(read_byte_size(value, "memory_budget")));
+      } else if (key == "keep_alive") {
+        keep_alive_ = read_duration(value, "keep_alive");
       } else {
-        throw Error(ErrorCategory::config, "unknown option '" + key + "' (known: backend, threads, device, memory_limit, context)");
+        throw Error(ErrorCategory::config,
+                    "unknown option '" + key + "' (known: backend, threads, device, memory_limit, context, memory_budget, keep_alive)");
       }
     }
     backend_ = make_backend(backend_options);
@@ -71,14 +96,15 @@ class LocalProvider final : public LLMProvider {
   ProviderInfo info() const override { return {name_, "local", "0.1.0", backend_->describe()}; }
 
   std::shared_ptr<Model> open(const ModelEntry& entry) override {
-    if (!entry.path) {
-      if (entry.source)
-        throw Error(ErrorCategory::config, "model '" + entry.name + "': 'source: " + *entry.source +
-                                               "' needs the model store, which this build does not have yet; download the folder and use 'path:'");
-      throw Error(ErrorCategory::config, "model '" + entry.name + "': the local provider needs 'path:' (a model folder)");
+    if (!entry.path && !entry.source) {
+      throw Error(ErrorCategory::config,
+                  "model '" + entry.name + "': the local provider needs 'path:' (a model folder) or 'source: hf:org/repo'");
     }
     LocalModelSettings settings;
-    settings.folder = *entry.path;
+    if (entry.path) settings.folder = *entry.path;
+    else settings.source = HubReference::parse(*entry.source);  // fetched into the model store on first use
+    settings.budget = budget_;
+    settings.keep_alive = entry.keep_alive.value_or(keep_alive_);
     settings.context = entry.context.value_or(context_);
     if (entry.quantize == "q4") settings.load.quantize_bits = 4;
     if (entry.quantize == "q8") settings.load.quantize_bits = 8;
@@ -87,7 +113,7 @@ class LocalProvider final : public LLMProvider {
       else throw Error(ErrorCategory::config, "model '" + entry.name + "': unknown option '" + key + "' (known: prefill_chunk)");
     }
     auto cache = folders_;
-    return std::make_shared<LocalModel>(
+    return LocalModel::create(
         entry, settings, [cache](const std::filesystem::path& folder, const LoadOptions& options) { return cache->get(folder, options); },
         backend_);
   }
@@ -95,6 +121,8 @@ class LocalProvider final : public LLMProvider {
  private:
   std::string name_;
   int context_ = 0;
+  std::shared_ptr<MemoryBudget> budget_;  // null: no memory_budget
+  std::chrono::milliseconds keep_alive_ = std::chrono::minutes(5);
   std::shared_ptr<Backend> backend_;
   std::shared_ptr<FolderCache> folders_ = std::make_shared<FolderCache>();
 };
