@@ -1,5 +1,7 @@
 #include "tokenizer.hpp"
 
+#include <malloc.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -48,13 +50,19 @@ Tokenizer& Tokenizer::operator=(Tokenizer&&) noexcept = default;
 Tokenizer::~Tokenizer() = default;
 
 Tokenizer Tokenizer::from_file(const std::filesystem::path& tokenizer_json) {
-  const nlohmann::json tokenizer = read_json_file(tokenizer_json);
-  const auto config_path = tokenizer_json.parent_path() / "tokenizer_config.json";
-  if (std::filesystem::exists(config_path)) {
-    const nlohmann::json config = read_json_file(config_path);
-    return from_json(tokenizer, &config, tokenizer_json.string());
-  }
-  return from_json(tokenizer, nullptr, tokenizer_json.string());
+  Tokenizer result = [&] {
+    const nlohmann::json tokenizer = read_json_file(tokenizer_json);
+    const auto config_path = tokenizer_json.parent_path() / "tokenizer_config.json";
+    if (std::filesystem::exists(config_path)) {
+      const nlohmann::json config = read_json_file(config_path);
+      return from_json(tokenizer, &config, tokenizer_json.string());
+    }
+    return from_json(tokenizer, nullptr, tokenizer_json.string());
+  }();
+  // A large vocabulary's JSON tree takes several times the file's size; hand those pages back
+  // now rather than let them count in the process's footprint beside the weights.
+  malloc_trim(0);
+  return result;
 }
 
 Tokenizer Tokenizer::from_json(const nlohmann::json& json, const nlohmann::json* config, const std::string& origin) {

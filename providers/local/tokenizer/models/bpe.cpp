@@ -39,23 +39,26 @@ std::unique_ptr<BpeModel> BpeModel::from_json(const JsonField& model) {
 
   const JsonField vocab = model["vocab"];
   if (!vocab.is_object()) vocab.expected("an object mapping tokens to ids");
-  bpe->vocab_.reserve(vocab.size());
   int64_t highest = -1;
   for (const auto& [token, id] : vocab.json().items()) {
     // Building a JsonField per entry would cost a path string for each of 150k tokens.
     if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() > JsonField::kMaxTokenId) {
       JsonField(id, vocab.file(), vocab.path() + "[\"" + token + "\"]").token_id();
     }
-    const int64_t value = id.get<int64_t>();
-    bpe->vocab_.emplace(token, static_cast<int32_t>(value));
-    highest = std::max(highest, value);
+    highest = std::max(highest, id.get<int64_t>());
   }
   bpe->tokens_by_id_.resize(static_cast<size_t>(highest + 1));
   bpe->id_present_.resize(static_cast<size_t>(highest + 1));
-  for (const auto& [token, id] : bpe->vocab_) {
-    bpe->tokens_by_id_[id] = token;
-    bpe->id_present_[id] = true;
+  for (const auto& [token, id] : vocab.json().items()) {
+    const auto value = static_cast<int32_t>(id.get<int64_t>());
+    if (bpe->id_present_[value]) {
+      bpe->vocab_aliases_.emplace(token, value);
+      continue;
+    }
+    bpe->tokens_by_id_[value] = token;
+    bpe->id_present_[value] = true;
   }
+  bpe->index_vocabulary();
 
   const JsonField merges = model["merges"];
   if (!merges.is_array()) merges.expected("an array of merges");
@@ -91,10 +94,27 @@ std::unique_ptr<BpeModel> BpeModel::from_json(const JsonField& model) {
   return bpe;
 }
 
+void BpeModel::index_vocabulary() {
+  size_t slots = 16;
+  while (slots < tokens_by_id_.size() + tokens_by_id_.size() / 2) slots *= 2;  // at most 2/3 full
+  vocab_slots_.assign(slots, -1);
+  for (size_t id = 0; id < tokens_by_id_.size(); ++id) {
+    if (!id_present_[id]) continue;
+    size_t slot = Hash{}(tokens_by_id_[id]) & (slots - 1);
+    while (vocab_slots_[slot] >= 0) slot = (slot + 1) & (slots - 1);
+    vocab_slots_[slot] = static_cast<int32_t>(id);
+  }
+}
+
 std::optional<int32_t> BpeModel::token_to_id(std::string_view token) const {
-  const auto found = vocab_.find(token);
-  if (found == vocab_.end()) return std::nullopt;
-  return found->second;
+  if (!vocab_slots_.empty()) {
+    const size_t mask = vocab_slots_.size() - 1;
+    for (size_t slot = Hash{}(token) & mask; vocab_slots_[slot] >= 0; slot = (slot + 1) & mask)
+      if (tokens_by_id_[vocab_slots_[slot]] == token) return vocab_slots_[slot];
+  }
+  const auto alias = vocab_aliases_.find(token);
+  if (alias == vocab_aliases_.end()) return std::nullopt;
+  return alias->second;
 }
 
 const std::string* BpeModel::id_to_token(int32_t id) const {
