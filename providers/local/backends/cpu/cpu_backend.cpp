@@ -22,6 +22,7 @@ using cpu::QuantizedRow;
 constexpr int kBlasMinTokens = 4;
 constexpr int kBlasMinRowBlock = 64;
 constexpr int kBlasMaxRowBlock = 512;
+constexpr std::size_t kBlasBlockBytes = 2u << 20;
 constexpr std::int64_t kRowsPerPiece = 16;
 
 class CpuBuffer final : public Buffer {
@@ -182,7 +183,10 @@ class CpuBackend final : public Backend {
   // multiplied with every token by one sgemm on the pool's thread that took it.
   void blas_matmul(const WeightMatrix& w, const float* in, int tokens, float* out) {
     // Large blocks, so BLAS packs the tokens' rows few times; at least two per thread.
-    const int block_rows = std::clamp((w.rows / (2 * pool_.size()) + 15) / 16 * 16, kBlasMinRowBlock, kBlasMaxRowBlock);
+    // Blocks stay near 2 MiB widened, so the widened copies add little to the peak footprint.
+    const int fair_share = (w.rows / (2 * pool_.size()) + 15) / 16 * 16;
+    const int by_bytes = static_cast<int>(kBlasBlockBytes / (static_cast<std::size_t>(w.cols) * 4)) / 16 * 16;
+    const int block_rows = std::clamp(std::min(fair_share, by_bytes), kBlasMinRowBlock, kBlasMaxRowBlock);
     const std::int64_t blocks = (w.rows + block_rows - 1) / block_rows;
     pool_.parallel_for(blocks, 1, [&](std::int64_t first_block, std::int64_t last_block) {
       thread_local std::vector<float> widened;
