@@ -2,6 +2,8 @@
 // instruction-set path this processor has. bytes_per_second is weight bytes streamed: compare it
 // with bench_memory_bandwidth's figure for the roofline.
 
+#include <cblas.h>
+
 #include <random>
 
 #include <benchmark/benchmark.h>
@@ -79,6 +81,43 @@ void backend_matvec(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * w.bytes()));
 }
 
+// The two ways to multiply T tokens by one matrix on one thread: our int8 kernel once per token
+// (reads the weights T times), or widening the rows to float32 once and one sgemm. The CPU
+// backend switches to the second from kBlasMinTokens (cpu_backend.cpp) on; this is where that
+// number comes from.
+void tokens_by_int8_kernel(benchmark::State& state) {
+  const int tokens = static_cast<int>(state.range(0));
+  const Kernels& kernels = kernels_for(supported_paths().back());
+  const WeightMatrix w = random_matrix(4864, 896, 4);
+  const auto x = random_row(896);
+  std::vector<float> out(static_cast<std::size_t>(w.rows) * tokens);
+  QuantizedRow prepared;
+  for (auto _ : state)
+    for (int t = 0; t < tokens; ++t) {
+      prepared.prepare(x.data(), w.cols, w.group_size, 4);
+      kernels.affine_rows(w, prepared, 0, w.rows, out.data() + static_cast<std::size_t>(t) * w.rows);
+    }
+  state.SetItemsProcessed(state.iterations() * tokens);
+}
+
+void tokens_by_widened_sgemm(benchmark::State& state) {
+  const int tokens = static_cast<int>(state.range(0));
+  const Kernels& kernels = kernels_for(supported_paths().back());
+  const WeightMatrix w = random_matrix(4864, 896, 4);
+  std::vector<float> in(static_cast<std::size_t>(tokens) * w.cols, 0.5f), out(static_cast<std::size_t>(tokens) * w.rows);
+  constexpr int kBlock = 512;
+  std::vector<float> widened(static_cast<std::size_t>(kBlock) * w.cols);
+  openblas_set_num_threads(1);
+  for (auto _ : state)
+    for (int first = 0; first < w.rows; first += kBlock) {
+      const int count = std::min(kBlock, w.rows - first);
+      kernels.widen_rows(w, first, first + count, widened.data());
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, tokens, count, w.cols, 1.0f, in.data(), w.cols, widened.data(), w.cols,
+                  0.0f, out.data() + first, w.rows);
+    }
+  state.SetItemsProcessed(state.iterations() * tokens);
+}
+
 void register_all() {
   const std::pair<KernelPath, const char*> paths[] = {{KernelPath::scalar, "scalar"},
                                                       {KernelPath::avx2, "avx2"},
@@ -95,6 +134,11 @@ void register_all() {
                                      })
             ->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark("quantize_activations/4864", quantize_activations)->Unit(benchmark::kMicrosecond);
+  using Body = void (*)(benchmark::State&);
+  const std::pair<const char*, Body> strategies[] = {{"tokens/int8_kernel/q4/ffn_up", tokens_by_int8_kernel},
+                                                     {"tokens/widened_sgemm/q4/ffn_up", tokens_by_widened_sgemm}};
+  for (const auto& [name, body] : strategies)
+    benchmark::RegisterBenchmark(name, body)->Arg(1)->Arg(2)->Arg(3)->Arg(4)->Arg(8)->Arg(32)->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark("backend_matvec/q4/ffn_up", backend_matvec)->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond)->UseRealTime();
 }
 

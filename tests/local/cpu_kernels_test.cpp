@@ -194,6 +194,22 @@ TEST(CpuKernels, DotAndAxpyMatchTheScalarPathAtEveryLength) {
   }
 }
 
+TEST(CpuKernels, WidenedRowsEqualDequantizedRows) {
+  for (KernelPath path : supported_paths()) {
+    const Kernels& kernels = kernels_for(path);
+    for (const auto& [name, w] : cases()) {
+      std::vector<float> got(static_cast<std::size_t>(w.rows - 3) * w.cols), expected(static_cast<std::size_t>(w.cols));
+      kernels.widen_rows(w, 3, w.rows, got.data());
+      for (int r = 3; r < w.rows; ++r) {
+        w.dequantize_row(r, expected.data());
+        for (int c = 0; c < w.cols; ++c)
+          ASSERT_NEAR(got[static_cast<std::size_t>(r - 3) * w.cols + c], expected[c], 1e-6 * std::fabs(expected[c]) + 1e-7)
+              << path_name(path) << " " << name << " row " << r << " column " << c;
+      }
+    }
+  }
+}
+
 TEST(CpuKernels, ForcedPathIsHonouredOrRefusedByName) {
   // active_kernels() reads SWITCHBOARD_CPU_KERNELS once per process; CI runs the suites again with
   // it set to avx2, so here: whatever it names is what runs.

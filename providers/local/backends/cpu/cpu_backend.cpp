@@ -196,7 +196,7 @@ class CpuBackend final : public Backend {
         const float* rows = reinterpret_cast<const float*>(w.data) + static_cast<std::size_t>(first) * w.cols;
         if (w.format != WeightFormat::f32) {
           widened.resize(static_cast<std::size_t>(count) * w.cols);
-          for (int r = 0; r < count; ++r) w.dequantize_row(first + r, widened.data() + static_cast<std::size_t>(r) * w.cols);
+          kernels_.widen_rows(w, first, first + count, widened.data());
           rows = widened.data();
         }
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, tokens, count, w.cols, 1.0f, in, w.cols, rows, w.cols, 0.0f,

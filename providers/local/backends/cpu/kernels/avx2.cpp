@@ -168,8 +168,12 @@ void axpy(float a, const float* x, float* y, int n) {
   for (; i < n; ++i) y[i] += a * x[i];
 }
 
+void widen_rows(const WeightMatrix& w, int first, int last, float* out) {
+  for (int r = first; r < last; ++r) w.dequantize_row(r, out + static_cast<std::size_t>(r - first) * w.cols);
+}
+
 }  // namespace
 
-const Kernels kAvx2Kernels{KernelPath::avx2, affine_rows, float_rows, dot, axpy};
+const Kernels kAvx2Kernels{KernelPath::avx2, affine_rows, float_rows, dot, axpy, widen_rows};
 
 }  // namespace switchboard::local::cpu

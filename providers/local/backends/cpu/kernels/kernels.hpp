@@ -49,6 +49,8 @@ struct Kernels {
   // Σ a[i]·b[i], and y += a·x: attention's and RMSNorm's inner loops.
   float (*dot)(const float* a, const float* b, int n);
   void (*axpy)(float a, const float* x, float* y, int n);
+  // Rows first..last of any weight widened to float32, one after another (prefill's BLAS path).
+  void (*widen_rows)(const WeightMatrix& w, int first, int last, float* out);
 };
 
 // Whether affine_rows can take w: whole blocks of 64 columns. Other shapes (only tiny test
