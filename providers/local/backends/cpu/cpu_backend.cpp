@@ -17,9 +17,11 @@ namespace {
 
 using cpu::QuantizedRow;
 
-// Below this many tokens a product reads each weight row once per token with our kernels;
-// from it on, widening a block of rows to float32 and handing it to BLAS pays off.
-constexpr int kBlasMinTokens = 4;
+// Below this many tokens a product runs our int8 kernel once per token; from it on, widening
+// blocks of rows to float32 once and one sgemm per block is faster (bench_cpu_kernels'
+// tokens/* cases: widening a 4864 × 896 4-bit matrix costs about as much as 2 to 3 tokens of the
+// int8 kernel, and sgemm is then about 1.4 times faster per token).
+constexpr int kBlasMinTokens = 8;
 constexpr int kBlasMinRowBlock = 64;
 constexpr int kBlasMaxRowBlock = 512;
 constexpr std::size_t kBlasBlockBytes = 2u << 20;
