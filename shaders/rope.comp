@@ -2,16 +2,21 @@
 // Rotate-half RoPE in place: one thread per (token, head, pair i < head_dim / 2); token t is at
 // first_position + t (a grid-stride loop past 65535 workgroups). sin and cos are computed here with range reduction, since GLSL's builtins
 // promise accuracy only within [-π, π] and positions times frequencies reach far beyond.
+// With `copies` set it also writes the rotated values to a second place (the key cache), saving
+// the copy that would follow.
 #include "common.glsl"
 
 layout(std430, binding = 0) buffer Values { float x[]; };
 layout(std430, binding = 1) readonly buffer Frequencies { float inverse_frequencies[]; };
+layout(std430, binding = 2) writeonly buffer Copy { float copy[]; };
 layout(push_constant) uniform Params {
   uint tokens;
   uint heads;
   uint head_dim;
   uint first_position;
   uint offset;
+  uint copies;       // 1: also write to copy[]
+  uint copy_offset;  // where x[offset] goes
 } p;
 
 // Cody-Waite reduction by π/2 (the first part has 8 significant bits, so q · part is exact for
@@ -42,7 +47,13 @@ void main() {
   const vec2 sc = sin_cos(angle);
   const uint base = p.offset + head_row * p.head_dim;
   const float a = x[base + i], b = x[base + i + half_dim];
-  x[base + i] = a * sc.y - b * sc.x;
-  x[base + i + half_dim] = b * sc.y + a * sc.x;
+  const float first = a * sc.y - b * sc.x, second = b * sc.y + a * sc.x;
+  x[base + i] = first;
+  x[base + i + half_dim] = second;
+  if (p.copies != 0) {
+    const uint at = p.copy_offset + head_row * p.head_dim;
+    copy[at + i] = first;
+    copy[at + i + half_dim] = second;
+  }
   }
 }

@@ -153,6 +153,27 @@ TEST_P(VulkanOps, MatvecOfRowsNotMadeOfWholeSixteenByteBlocks) {
   expect_close(out, 2 * 33, 1e-4, "affine4 group 16");
 }
 
+TEST_P(VulkanOps, MatvecTallMatricesAndEveryTokenGroup) {
+  // Tall matrices take 2 and 4 rows per thread team; 1, 2, 3 and 8 tokens each their own token
+  // group. Row counts leave the last workgroup part empty.
+  const FormatCase formats[] = {{WeightFormat::affine4, DType::bf16, 64}, {WeightFormat::affine8, DType::f16, 32}};
+  for (const auto& f : formats) {
+    for (int rows : {2050, 8201}) {
+      const int cols = 384;
+      auto& w = tables.emplace_back(random_weight(f.format, f.scale_dtype, rows, cols, f.group_size, rng));
+      cpu->upload(w);
+      gpu->upload(w);
+      for (int tokens : {1, 2, 3, 8}) {
+        auto in = random_buffer(static_cast<std::size_t>(tokens) * cols, cols);
+        auto out = empty(static_cast<std::size_t>(tokens) * rows);
+        for (Backend* b : {cpu.get(), gpu.get()}) b->matmul(w, in.on(*b), tokens, out.on(*b));
+        expect_close(out, static_cast<std::size_t>(tokens) * rows, 1e-4,
+                     label(f) + ", " + std::to_string(rows) + " rows, " + std::to_string(tokens) + " tokens");
+      }
+    }
+  }
+}
+
 TEST_P(VulkanOps, EmbedEveryFormatWithScale) {
   for (const auto& f : kFormats) {
     auto& table = tables.emplace_back(random_weight(f.format, f.scale_dtype, 50, 128, f.group_size, rng));
@@ -214,6 +235,8 @@ TEST_P(VulkanOps, AttentionDecodePrefillGqaWindowSoftcap) {
       {1, 0, 4, 4, 64, 0, 0},    {1, 37, 4, 2, 64, 0, 0},    {20, 0, 4, 1, 32, 0, 0},   {7, 10, 6, 2, 128, 0, 0},
       {1, 150, 2, 1, 64, 0, 0},  {9, 140, 4, 2, 256, 0, 0},  {12, 0, 4, 2, 64, 5, 0},   {1, 150, 2, 2, 64, 64, 0},
       {6, 3, 4, 2, 64, 0, 30.0f}, {1, 90, 4, 4, 64, 16, 50.0f},
+      // Long caches: split into many slices merged afterwards (with a window: slices of the window).
+      {1, 3000, 1, 1, 64, 0, 0}, {3, 1500, 4, 2, 64, 700, 0}, {40, 1100, 2, 1, 64, 0, 0}, {2, 2047, 2, 2, 128, 0, 20.0f},
   };
   for (const auto& c : cases) {
     const std::size_t positions = static_cast<std::size_t>(c.first_position) + c.tokens;

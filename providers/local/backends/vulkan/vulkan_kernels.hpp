@@ -15,7 +15,7 @@
 
 namespace switchboard::local::vk {
 
-constexpr std::uint32_t kMaxBindings = 5;
+constexpr std::uint32_t kMaxBindings = 7;
 constexpr std::uint32_t kPushConstantBytes = 64;
 
 struct Kernel {
