@@ -21,7 +21,11 @@ std::size_t read_byte_size(const nlohmann::json& value, const std::string& field
     return Error(ErrorCategory::config, "option '" + field + "': expected a size in bytes or with a unit (B, KB, MB, GB, KiB, MiB, GiB), got " +
                                             value.dump());
   };
-  if (value.is_number_unsigned()) return value.get<std::size_t>();
+  // YAML gives plain numbers as signed integers.
+  if (value.is_number_integer()) {
+    if (value.get<std::int64_t>() < 0) throw invalid();
+    return static_cast<std::size_t>(value.get<std::int64_t>());
+  }
   if (!value.is_string()) throw invalid();
   const std::string text = value.get<std::string>();
   std::size_t used = 0;
