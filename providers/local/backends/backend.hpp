@@ -49,6 +49,9 @@ class Backend {
   virtual std::string name() const = 0;
   // What `switchboard providers` shows: device, memory, threads, kernel path.
   virtual nlohmann::json describe() const = 0;
+  // Prompt tokens per forward pass while prefilling: a CPU wants activations that stay in its
+  // caches, a GPU as many tokens per dispatch as it can get.
+  virtual int prefill_chunk() const { return 256; }
 
   virtual std::unique_ptr<Buffer> allocate(std::size_t floats) = 0;
   // Makes a weight resident once (a GPU uploads it; the CPU uses it in place). Operations may

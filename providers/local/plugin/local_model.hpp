@@ -37,9 +37,7 @@ struct LocalModelSettings {
   std::optional<HubReference> source;   // fetched into the model store on first use
   LoadOptions load;
   int context = 0;          // 0 = the smaller of the model's max_position_embeddings and 4096
-  // Prompt tokens per forward pass while prefilling: large enough for BLAS to run near its peak,
-  // small enough that the activations (about 40 KiB a token on a 0.5B model) stay a few MiB.
-  int prefill_chunk = 128;
+  int prefill_chunk = 128;  // prompt tokens per forward pass while prefilling (the backend's choice)
   std::shared_ptr<MemoryBudget> budget;  // null: load without asking
   std::chrono::milliseconds keep_alive{std::chrono::minutes(5)};  // idle time before the budget may unload it
 };

@@ -106,6 +106,7 @@ class LocalProvider final : public LLMProvider {
     settings.budget = budget_;
     settings.keep_alive = entry.keep_alive.value_or(keep_alive_);
     settings.context = entry.context.value_or(context_);
+    settings.prefill_chunk = backend_->prefill_chunk();
     if (entry.quantize == "q4") settings.load.quantize_bits = 4;
     if (entry.quantize == "q8") settings.load.quantize_bits = 8;
     for (const auto& [key, value] : entry.options.items()) {

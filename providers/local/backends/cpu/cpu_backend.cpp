@@ -50,6 +50,7 @@ class CpuBackend final : public Backend {
   }
 
   std::string name() const override { return "cpu"; }
+  int prefill_chunk() const override { return 128; }
   nlohmann::json describe() const override {
     return {{"backend", "cpu"}, {"threads", pool_.size()}, {"kernels", cpu::path_name(kernels_.path)}};
   }

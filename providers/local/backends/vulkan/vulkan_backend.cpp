@@ -151,6 +151,7 @@ class VulkanBackend final : public Backend {
   }
 
   std::string name() const override { return "vulkan"; }
+  int prefill_chunk() const override { return 512; }
 
   nlohmann::json describe() const override {
     std::lock_guard<std::recursive_mutex> lock(mutex_);
