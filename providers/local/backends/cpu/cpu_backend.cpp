@@ -17,10 +17,12 @@ namespace {
 
 using cpu::QuantizedRow;
 
-// Below this many tokens a product runs our int8 kernel once per token; from it on, widening
-// blocks of rows to float32 once and one sgemm per block is faster (bench_cpu_kernels'
-// tokens/* cases: widening a 4864 × 896 4-bit matrix costs about as much as 2 to 3 tokens of the
-// int8 kernel, and sgemm is then about 1.4 times faster per token).
+// Below this many tokens a product runs our int8 kernel once per token; from it on, blocks of
+// rows are widened to float32 once and multiplied by sgemm. bench_cpu_kernels' tokens/* cases
+// (4864 × 896, 4-bit, one thread) put the break-even near 32 tokens (8: 1.5 ms against 4.0 ms;
+// 32: 6.5 against 6.7), but prompt chunks must take the arithmetic a whole prompt takes (the
+// conformance suite holds chunked and single-pass prefill to float32 rounding), so prefill-sized
+// products start at 8.
 constexpr int kBlasMinTokens = 8;
 constexpr int kBlasMinRowBlock = 64;
 constexpr int kBlasMaxRowBlock = 512;
