@@ -1,3 +1,5 @@
+#include <cpuid.h>
+
 #include <cstdlib>
 #include <string>
 
@@ -8,15 +10,45 @@
 namespace switchboard::local::cpu {
 namespace {
 
+// Read from CPUID and XCR0 directly: compilers disagree on which names __builtin_cpu_supports
+// knows (clang 14 lacks "f16c"), and the OS must also save the wide registers (XCR0).
+struct CpuFeatures {
+  bool avx2 = false, fma = false, f16c = false;
+  bool avx512f = false, avx512bw = false, avx512vl = false, avx512dq = false, avx512vnni = false;
+};
+
+CpuFeatures read_cpu_features() {
+  CpuFeatures f;
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return f;
+  const bool osxsave = ecx & (1u << 27);
+  f.fma = ecx & (1u << 12);
+  f.f16c = ecx & (1u << 29);
+  if (!osxsave) return {};
+  unsigned xcr0_low = 0, xcr0_high = 0;
+  __asm__("xgetbv" : "=a"(xcr0_low), "=d"(xcr0_high) : "c"(0));
+  const bool avx_state = (xcr0_low & 0x6) == 0x6;             // SSE and AVX registers
+  const bool avx512_state = avx_state && (xcr0_low & 0xE0) == 0xE0;  // opmask and ZMM registers
+  if (!avx_state) return {};
+  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return f;
+  f.avx2 = ebx & (1u << 5);
+  if (avx512_state) {
+    f.avx512f = ebx & (1u << 16);
+    f.avx512dq = ebx & (1u << 17);
+    f.avx512bw = ebx & (1u << 30);
+    f.avx512vl = ebx & (1u << 31);
+    f.avx512vnni = ecx & (1u << 11);
+  }
+  return f;
+}
+
 bool processor_has(KernelPath path) {
+  static const CpuFeatures f = read_cpu_features();
   switch (path) {
     case KernelPath::scalar: return true;
-    case KernelPath::avx2:
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
-    case KernelPath::avx512:
-      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-             __builtin_cpu_supports("avx512dq");
-    case KernelPath::avx512_vnni: return processor_has(KernelPath::avx512) && __builtin_cpu_supports("avx512vnni");
+    case KernelPath::avx2: return f.avx2 && f.fma && f.f16c;
+    case KernelPath::avx512: return processor_has(KernelPath::avx2) && f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq;
+    case KernelPath::avx512_vnni: return processor_has(KernelPath::avx512) && f.avx512vnni;
   }
   return false;
 }
