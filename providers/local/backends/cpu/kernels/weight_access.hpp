@@ -2,7 +2,6 @@
 // Reading a weight's per-group scales and biases, whatever float type the folder stored them in.
 // Inline and branch-free per element, so each kernel file compiles them for its own instruction set.
 
-#include <bit>
 #include <cstdint>
 #include <cstring>
 
@@ -28,7 +27,7 @@ inline float group_value(const std::byte* values, std::size_t index) {
     std::uint16_t half;
     std::memcpy(&half, values + index * 2, 2);
     if constexpr (Type == DType::bf16) return widen_bf16(half);
-    else return static_cast<float>(std::bit_cast<_Float16>(half));
+    else return f16_to_float(half);
   }
 }
 
