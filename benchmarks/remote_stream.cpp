@@ -5,7 +5,7 @@
 //
 // cpu_ns_per_chunk sums the CPU time of the 64 client threads only (CLOCK_THREAD_CPUTIME_ID
 // around each generate()); the server's threads are not counted. The loopback server is the
-// tests' (tests/remote/loopback_server.cpp).
+// tests' (tests/support/loopback_server.cpp).
 // Run: build/<dir>/bin/bench_remote_stream  (see benchmarks/RESULTS.md)
 
 #include <benchmark/benchmark.h>
@@ -26,9 +26,9 @@
 namespace {
 
 using namespace switchboard;
-using remote_test::LoopbackServer;
-using remote_test::ReceivedRequest;
-using remote_test::ScriptedResponse;
+using loopback::LoopbackServer;
+using loopback::ReceivedRequest;
+using loopback::ScriptedResponse;
 
 constexpr int kStreams = 64;
 constexpr int kChunksPerStream = 2000;

@@ -13,6 +13,11 @@
 
 namespace switchboard::remote_test {
 
+using loopback::LoopbackServer;
+using loopback::ReceivedRequest;
+using loopback::ScriptedResponse;
+using loopback::Step;
+
 inline constexpr const char* kApiKey = "sk-test-0123456789-SECRET";
 
 // curl honours http_proxy & co.; the loopback server must be reached directly.

@@ -1,15 +1,9 @@
 #include "hub_server.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <sstream>
-#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
@@ -18,19 +12,8 @@
 namespace switchboard::store_test {
 namespace {
 
-bool send_all(int socket, std::string_view bytes) {
-  while (!bytes.empty()) {
-    const ssize_t sent = ::send(socket, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    if (sent <= 0) return false;
-    bytes.remove_prefix(static_cast<std::size_t>(sent));
-  }
-  return true;
-}
-
-std::string lowercase(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
+using loopback::ScriptedResponse;
+using loopback::Step;
 
 std::string url_decode(const std::string& text) {
   std::string out;
@@ -45,31 +28,6 @@ std::string url_decode(const std::string& text) {
   return out;
 }
 
-bool read_request(int socket, std::string& buffer, SeenRequest& request) {
-  std::size_t end;
-  while ((end = buffer.find("\r\n\r\n")) == std::string::npos) {
-    char chunk[8192];
-    const ssize_t got = ::recv(socket, chunk, sizeof chunk, 0);
-    if (got <= 0) return false;
-    buffer.append(chunk, static_cast<std::size_t>(got));
-  }
-  std::istringstream head(buffer.substr(0, end));
-  buffer.erase(0, end + 4);
-  std::string line;
-  std::getline(head, line);
-  std::istringstream first(line);
-  first >> request.method >> request.target;
-  while (std::getline(head, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    const auto colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    std::string value = line.substr(colon + 1);
-    value.erase(0, value.find_first_not_of(' '));
-    request.headers[lowercase(line.substr(0, colon))] = value;
-  }
-  return !request.method.empty();
-}
-
 std::vector<std::string> split(const std::string& text, char separator) {
   std::vector<std::string> parts;
   std::size_t start = 0;
@@ -81,35 +39,17 @@ std::vector<std::string> split(const std::string& text, char separator) {
   }
 }
 
+// What the hub answers: the status and headers, the body to send, and whether to drop the
+// connection partway (a fault).
 struct Reply {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
-  long content_length = -1;  // when it differs from body.size() (HEAD)
-  long cut_after = -1;       // close after this many body bytes
-  long chunk = 0;
-  int delay_ms = 0;
+  std::optional<std::size_t> announced_length;  // when the body is cut short
 };
 
-std::string reason(int status) {
-  switch (status) {
-    case 200: return "OK";
-    case 206: return "Partial Content";
-    case 302: return "Found";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 416: return "Range Not Satisfiable";
-    default: return "Status";
-  }
-}
-
 Reply error_reply(int status, const std::string& code) {
-  Reply reply;
-  reply.status = status;
-  reply.headers = {{"Content-Type", "application/json"}, {"X-Error-Code", code}};
-  reply.body = nlohmann::json{{"error", code}}.dump();
-  return reply;
+  return {status, {{"Content-Type", "application/json"}, {"X-Error-Code", code}}, nlohmann::json{{"error", code}}.dump(), {}};
 }
 
 }  // namespace
@@ -120,36 +60,15 @@ std::string fake_hash(const std::string& label) {
   return hasher.hex_digest().substr(0, 40);
 }
 
-HubServer::HubServer() {
-  listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-  int yes = 1;
-  ::setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(listener_, 64) != 0) {
-    throw std::runtime_error("hub server: cannot listen on 127.0.0.1");
-  }
-  socklen_t length = sizeof address;
-  ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
-  port_ = ntohs(address.sin_port);
-  acceptor_ = std::thread([this] { accept_loop(); });
-}
+HubServer::HubServer() : server_([this](const SeenRequest& request) { return respond(request); }) {}
 
 HubServer::~HubServer() {
   {
     std::lock_guard lock(mutex_);
-    stopping_ = true;
-    for (int socket : sockets_) ::shutdown(socket, SHUT_RDWR);
+    stopping_ = true;  // lets held files go, so the server's threads can finish
   }
   released_.notify_all();
-  ::shutdown(listener_, SHUT_RDWR);
-  acceptor_.join();
-  ::close(listener_);
-  for (auto& thread : connections_) thread.join();
 }
-
-std::string HubServer::endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
 std::string HubServer::add_repo(const std::string& name, const std::filesystem::path& folder) {
   HubRepo repo;
@@ -203,44 +122,12 @@ void HubServer::clear_requests() {
   downloads_.clear();
 }
 
-void HubServer::accept_loop() {
-  for (;;) {
-    const int socket = ::accept(listener_, nullptr, nullptr);
-    if (socket < 0) return;
-    int yes = 1;
-    ::setsockopt(socket, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
-    std::lock_guard lock(mutex_);
-    if (stopping_) {
-      ::close(socket);
-      return;
-    }
-    sockets_.push_back(socket);
-    connections_.emplace_back([this, socket] { serve(socket); });
-  }
-}
-
-void HubServer::serve(int socket) {
-  std::string buffer;
-  SeenRequest request;
-  while (read_request(socket, buffer, request)) {
-    {
-      std::lock_guard lock(mutex_);
-      seen_.push_back(request);
-    }
-    if (!respond(socket, request)) break;
-    request = {};
-  }
-  ::shutdown(socket, SHUT_RDWR);
-  std::lock_guard lock(mutex_);
-  sockets_.erase(std::find(sockets_.begin(), sockets_.end(), socket));
-  ::close(socket);
-}
-
-bool HubServer::respond(int socket, const SeenRequest& request) {
+ScriptedResponse HubServer::respond(const SeenRequest& request) {
   Reply reply;
   std::string served_file;  // set when the reply carries a file's bytes
   {
     std::lock_guard lock(mutex_);
+    seen_.push_back(request);
     const std::string path = request.target.substr(0, request.target.find('?'));
     const std::vector<std::string> parts = split(path.substr(1), '/');
     const bool cdn = parts.size() == 2 && parts[0] == "cdn";
@@ -273,11 +160,12 @@ bool HubServer::respond(int socket, const SeenRequest& request) {
       reply.headers.push_back({"Accept-Ranges", "bytes"});
       reply.body = content.substr(static_cast<std::size_t>(start));
       if (auto cut = faults_.cut_after.find(name); cut != faults_.cut_after.end() && request.method == "GET") {
-        reply.cut_after = cut->second;
+        if (cut->second < static_cast<long>(reply.body.size())) {
+          reply.announced_length = reply.body.size();
+          reply.body.resize(static_cast<std::size_t>(cut->second));
+        }
         faults_.cut_after.erase(cut);
       }
-      reply.chunk = faults_.slow_chunk;
-      reply.delay_ms = faults_.slow_delay_ms;
       if (request.method == "GET") {
         ++downloads_[name];
         served_file = name;
@@ -328,7 +216,7 @@ bool HubServer::respond(int socket, const SeenRequest& request) {
         reply = error_reply(404, "EntryNotFound");
       } else if (file->second.lfs) {
         reply.status = 302;
-        reply.headers = {{"Location", "http://localhost:" + std::to_string(port_) + "/cdn/" + file->second.sha256},
+        reply.headers = {{"Location", "http://localhost:" + std::to_string(port()) + "/cdn/" + file->second.sha256},
                          {"X-Repo-Commit", repo->second.commit},
                          {"X-Linked-Etag", "\"" + file->second.sha256 + "\""},
                          {"X-Linked-Size", std::to_string(file->second.content.size())},
@@ -347,22 +235,24 @@ bool HubServer::respond(int socket, const SeenRequest& request) {
     std::unique_lock lock(mutex_);
     released_.wait(lock, [&] { return stopping_ || !faults_.held.contains(served_file); });
   }
-  std::string head = "HTTP/1.1 " + std::to_string(reply.status) + " " + reason(reply.status) + "\r\n";
-  for (const auto& [name, value] : reply.headers) head += name + ": " + value + "\r\n";
-  head += "Content-Length: " + std::to_string(reply.body.size()) + "\r\n\r\n";
-  if (!send_all(socket, head)) return false;
-  if (request.method == "HEAD") return true;
-  std::string_view body = reply.body;
-  const bool cut = reply.cut_after >= 0 && reply.cut_after < static_cast<long>(body.size());
-  if (cut) body = body.substr(0, static_cast<std::size_t>(reply.cut_after));
-  const std::size_t chunk = reply.chunk > 0 ? static_cast<std::size_t>(reply.chunk) : body.size();
-  while (!body.empty()) {
-    const std::size_t take = std::min(chunk, body.size());
-    if (!send_all(socket, body.substr(0, take))) return false;
-    body.remove_prefix(take);
-    if (reply.delay_ms > 0 && !body.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(reply.delay_ms));
+  ScriptedResponse response;
+  response.status = reply.status;
+  response.headers = std::move(reply.headers);
+  // HEAD is told the size; the loopback server sends no body to it.
+  response.announced_length = request.method == "HEAD" ? std::optional(reply.body.size()) : reply.announced_length;
+  std::size_t chunk = reply.body.size();
+  std::chrono::milliseconds pause{0};
+  {
+    std::lock_guard lock(mutex_);
+    if (faults_.slow_chunk > 0) chunk = static_cast<std::size_t>(faults_.slow_chunk);
+    pause = std::chrono::milliseconds(faults_.slow_delay_ms);
   }
-  return !cut;
+  for (std::size_t at = 0; at < reply.body.size(); at += chunk) {
+    if (at > 0 && pause.count() > 0) response.steps.push_back(Step::pause(pause));
+    response.steps.push_back(Step::send(reply.body.substr(at, chunk)));
+  }
+  if (reply.announced_length) response.steps.push_back(Step::drop());
+  return response;
 }
 
 }  // namespace switchboard::store_test

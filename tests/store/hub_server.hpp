@@ -9,9 +9,9 @@
 //   GET  the same, and GET /cdn/{sha256}          the bytes, with Range (206, Content-Range)
 //
 // The CDN lives at http://localhost:<port> (another host name for the same server), as the real
-// hub sends LFS files to another host. Faults are switched on per test (see Faults).
+// hub sends LFS files to another host. Faults are switched on per test (see Faults). The HTTP
+// side is the shared loopback server (tests/support); this file is the hub's behaviour.
 
-#include <atomic>
 #include <condition_variable>
 #include <filesystem>
 #include <functional>
@@ -20,16 +20,13 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "loopback_server.hpp"
 
 namespace switchboard::store_test {
 
-struct SeenRequest {
-  std::string method;
-  std::string target;
-  std::map<std::string, std::string> headers;  // lower-case names
-};
+using SeenRequest = loopback::ReceivedRequest;
 
 struct HubFile {
   std::string content;
@@ -63,8 +60,8 @@ class HubServer {
   HubServer(const HubServer&) = delete;
   HubServer& operator=(const HubServer&) = delete;
 
-  std::string endpoint() const;  // "http://127.0.0.1:<port>"
-  int port() const { return port_; }
+  std::string endpoint() const { return server_.base_url(); }  // "http://127.0.0.1:<port>"
+  int port() const { return server_.port(); }
 
   // Serves every file of `folder` as repo `name` at a made-up commit; `main` points at it.
   // *.safetensors files are LFS files. Returns the commit.
@@ -80,22 +77,16 @@ class HubServer {
   void clear_requests();
 
  private:
-  void accept_loop();
-  void serve(int socket);
-  bool respond(int socket, const SeenRequest& request);
+  loopback::ScriptedResponse respond(const SeenRequest& request);
 
-  int listener_ = -1;
-  int port_ = 0;
-  std::thread acceptor_;
   mutable std::mutex mutex_;
   std::condition_variable released_;
   bool stopping_ = false;
-  std::vector<std::thread> connections_;
-  std::vector<int> sockets_;
   std::vector<SeenRequest> seen_;
   std::map<std::string, HubRepo> repos_;
   Faults faults_;
   std::map<std::string, int> downloads_;
+  loopback::LoopbackServer server_;  // last: its connection threads use everything above
 };
 
 // 40 hex digits made from a label, for commits and git-style ETags.

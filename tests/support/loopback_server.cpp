@@ -12,16 +12,19 @@
 #include <stdexcept>
 #include <thread>
 
-namespace switchboard::remote_test {
+namespace switchboard::loopback {
 namespace {
 
 std::string reason_phrase(int status) {
   switch (status) {
     case 200: return "OK";
+    case 206: return "Partial Content";
+    case 302: return "Found";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
     case 403: return "Forbidden";
     case 404: return "Not Found";
+    case 416: return "Range Not Satisfiable";
     case 429: return "Too Many Requests";
     case 500: return "Internal Server Error";
     case 503: return "Service Unavailable";
@@ -212,7 +215,7 @@ void LoopbackServer::serve(int socket) {
     }
     changed_.notify_all();
     const ScriptedResponse response = handler_(request);
-    const bool keep_open = play(socket, response);
+    const bool keep_open = play(socket, response, request.method == "HEAD");
     {
       std::lock_guard lock(mutex_);
       --active_requests_;
@@ -227,7 +230,7 @@ void LoopbackServer::serve(int socket) {
   ::close(socket);
 }
 
-bool LoopbackServer::play(int socket, const ScriptedResponse& response) {
+bool LoopbackServer::play(int socket, const ScriptedResponse& response, bool headers_only) {
   if (response.stall_before_headers) {
     stall();
     return false;
@@ -240,10 +243,11 @@ bool LoopbackServer::play(int socket, const ScriptedResponse& response) {
     std::size_t length = 0;
     for (const auto& step : response.steps)
       if (step.kind == Step::Kind::send) length += step.bytes.size();
-    head += "Content-Length: " + std::to_string(length) + "\r\n";
+    head += "Content-Length: " + std::to_string(response.announced_length.value_or(length)) + "\r\n";
   }
   head += "\r\n";
   if (!send_all(socket, head)) return false;
+  if (headers_only) return true;
   for (const auto& step : response.steps) {
     switch (step.kind) {
       case Step::Kind::send: {
@@ -271,4 +275,4 @@ bool LoopbackServer::play(int socket, const ScriptedResponse& response) {
   return true;
 }
 
-}  // namespace switchboard::remote_test
+}  // namespace switchboard::loopback

@@ -1,7 +1,8 @@
 #pragma once
-// A small scripted HTTP/1.1 server on 127.0.0.1 for the remote provider's tests: an ephemeral
-// port, a thread per connection, keep-alive, and responses scripted step by step (send bytes,
-// pause, drop the connection, stall until released).
+// A small scripted HTTP/1.1 server on 127.0.0.1 for the tests that talk to HTTP servers (the
+// remote provider's APIs, the model store's hub): an ephemeral port, a thread per connection,
+// keep-alive, and responses scripted step by step (send bytes, pause, drop the connection, stall
+// until released).
 
 #include <atomic>
 #include <chrono>
@@ -9,12 +10,13 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
-namespace switchboard::remote_test {
+namespace switchboard::loopback {
 
 struct ReceivedRequest {
   std::string method;
@@ -40,6 +42,9 @@ struct ScriptedResponse {
   std::vector<std::pair<std::string, std::string>> headers;
   std::vector<Step> steps;
   bool stall_before_headers = false;  // not even a status line until released
+  // The Content-Length to announce when it is not what the steps send: a body cut short by a
+  // drop, or the size a HEAD request is told.
+  std::optional<std::size_t> announced_length;
 
   // A whole body with Content-Length.
   static ScriptedResponse json(int status, std::string body);
@@ -59,6 +64,7 @@ class LoopbackServer {
   LoopbackServer& operator=(const LoopbackServer&) = delete;
 
   std::string base_url() const;  // "http://127.0.0.1:<port>"
+  int port() const { return port_; }
 
   std::vector<ReceivedRequest> requests() const;
   std::size_t request_count() const;
@@ -71,7 +77,7 @@ class LoopbackServer {
  private:
   void accept_loop();
   void serve(int socket);
-  bool play(int socket, const ScriptedResponse& response);
+  bool play(int socket, const ScriptedResponse& response, bool headers_only);
   void stall();
 
   Handler handler_;
@@ -91,4 +97,4 @@ class LoopbackServer {
   int accepted_ = 0;
 };
 
-}  // namespace switchboard::remote_test
+}  // namespace switchboard::loopback
