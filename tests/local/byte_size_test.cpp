@@ -4,10 +4,11 @@
 
 #include <switchboard/error.hpp>
 
-#include "plugin/byte_size.hpp"
+#include "backends/byte_size.hpp"
 
 namespace {
 
+using switchboard::local::describe_bytes;
 using switchboard::local::read_byte_size;
 using nlohmann::json;
 
@@ -29,6 +30,12 @@ TEST(ByteSize, NonsenseIsRefusedNamingTheOption) {
       EXPECT_NE(std::string(error.what()).find("memory_limit"), std::string::npos) << error.what();
     }
   }
+}
+
+TEST(ByteSize, MessagesPickTheUnitThatReads) {
+  EXPECT_EQ(describe_bytes(300 * 1024), "300.0 KiB");
+  EXPECT_EQ(describe_bytes(4u << 20), "4.0 MiB");
+  EXPECT_EQ(describe_bytes(5u << 29), "2.50 GiB");
 }
 
 }  // namespace

@@ -2,10 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 
 #include <switchboard/error.hpp>
 #include <switchboard/log.hpp>
+
+#include "backends/byte_size.hpp"
 
 namespace switchboard::local {
 namespace fs = std::filesystem;
@@ -34,17 +35,6 @@ std::shared_ptr<const LoadedModel> load_model_folder(const fs::path& folder, con
                  loaded->config.num_layers, static_cast<double>(loaded->weights.bytes()) / (1 << 20), loaded->load_seconds);
   return loaded;
 }
-
-namespace {
-
-std::string gib(std::int64_t bytes) {
-  char text[32];
-  if (bytes >= (1LL << 30)) std::snprintf(text, sizeof text, "%.2f GiB", static_cast<double>(bytes) / (1 << 30));
-  else std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
-  return text;
-}
-
-}  // namespace
 
 MemoryEstimate estimate_memory(const fs::path& folder, const LoadOptions& options, int context, int prefill_chunk) {
   const ModelConfig config = load_model_config(folder);
@@ -93,9 +83,9 @@ std::unique_ptr<MemoryBudget::Lease> MemoryBudget::admit(Tenant tenant, std::sto
   std::unique_lock lock(mutex_);
   if (tenant.need.total() > bytes_) {
     throw Error(ErrorCategory::unavailable,
-                "model '" + tenant.name + "' needs " + gib(tenant.need.total()) + " (weights " + gib(tenant.need.weights) +
-                    ", KV cache " + gib(tenant.need.kv_cache) + ", scratch " + gib(tenant.need.scratch) +
-                    ") but the provider's memory_budget is " + gib(bytes_) + " (" + gib(bytes_ - used_locked()) +
+                "model '" + tenant.name + "' needs " + describe_bytes(tenant.need.total()) + " (weights " + describe_bytes(tenant.need.weights) +
+                    ", KV cache " + describe_bytes(tenant.need.kv_cache) + ", scratch " + describe_bytes(tenant.need.scratch) +
+                    ") but the provider's memory_budget is " + describe_bytes(bytes_) + " (" + describe_bytes(std::max<std::int64_t>(0, bytes_ - used_locked())) +
                     " free now); raise memory_budget or lower the model's context");
   }
   while (true) {
@@ -127,8 +117,8 @@ std::unique_ptr<MemoryBudget::Lease> MemoryBudget::admit(Tenant tenant, std::sto
       lock.lock();
       if (unloaded) continue;
     }
-    logger()->info("memory_budget: '{}' needs {}, {} free; waiting for a model to become idle", tenant.name, gib(need),
-                   gib(bytes_ - used_locked()));
+    logger()->info("memory_budget: '{}' needs {}, {} free; waiting for a model to become idle", tenant.name, describe_bytes(need),
+                   describe_bytes(std::max<std::int64_t>(0, bytes_ - used_locked())));
     const auto until = next_expiry.value_or(now + std::chrono::seconds(1));
     changed_.wait_until(lock, stop, until, [] { return false; });
   }

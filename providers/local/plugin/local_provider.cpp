@@ -15,7 +15,7 @@
 #include <switchboard/log.hpp>
 #include <switchboard/plugin.hpp>
 
-#include "plugin/byte_size.hpp"
+#include "backends/byte_size.hpp"
 #include "plugin/local_model.hpp"
 
 namespace switchboard::local {

@@ -13,6 +13,7 @@
 #include <switchboard/error.hpp>
 #include <switchboard/log.hpp>
 
+#include "backends/byte_size.hpp"
 #include "backends/vulkan/vulkan_device.hpp"
 #include "backends/vulkan/vulkan_kernels.hpp"
 #include "backends/vulkan/vulkan_memory.hpp"
@@ -127,8 +128,8 @@ class VulkanBackend final : public Backend {
     }
     ids_ = memory_.create_device(kIdsCapacity * 4, "token ids");
     logger()->info("vulkan: using {} ({}, {} of device memory{}), {} reductions", summary.name, summary.type,
-                   vk::mebibytes(summary.device_local_bytes),
-                   memory_limit ? ", memory_limit " + vk::mebibytes(memory_limit) : std::string(),
+                   describe_bytes(summary.device_local_bytes),
+                   memory_limit ? ", memory_limit " + describe_bytes(memory_limit) : std::string(),
                    kernels_.subgroups() ? "subgroup" : "shared-memory");
   }
 

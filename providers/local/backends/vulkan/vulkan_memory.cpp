@@ -1,9 +1,10 @@
 #include "backends/vulkan/vulkan_memory.hpp"
 
 #include <algorithm>
-#include <cstdio>
 
 #include <switchboard/error.hpp>
+
+#include "backends/byte_size.hpp"
 
 namespace switchboard::local::vk {
 namespace {
@@ -14,19 +15,6 @@ VkDeviceSize round_up(VkDeviceSize value, VkDeviceSize alignment) { return (valu
 
 }  // namespace
 
-std::string mebibytes(std::uint64_t bytes) {
-  char text[32];
-  const double value = static_cast<double>(bytes);
-  if (bytes < (1u << 20)) {
-    std::snprintf(text, sizeof text, "%.1f KiB", value / 1024);
-  } else if (bytes < (std::uint64_t{1} << 30)) {
-    std::snprintf(text, sizeof text, "%.1f MiB", value / (1 << 20));
-  } else {
-    std::snprintf(text, sizeof text, "%.2f GiB", value / (1 << 30));
-  }
-  return text;
-}
-
 Memory::Memory(Device& device, std::uint64_t limit)
     : device_(device), limit_(limit), alignment_(std::max<VkDeviceSize>(device.limits().minStorageBufferOffsetAlignment, 16)) {}
 
@@ -36,13 +24,13 @@ Memory::~Memory() {
 
 void Memory::check_room(VkDeviceSize bytes, const std::string& what) const {
   if (limit_ && in_use_ + bytes > limit_)
-    throw Error(ErrorCategory::unavailable, "vulkan: " + what + " needs " + mebibytes(bytes) + " more on " + device_.summary().name +
-                                                ", but memory_limit is " + mebibytes(limit_) + " and " + mebibytes(in_use_) +
-                                                " is in use (" + mebibytes(weight_bytes_) + " of it weights)");
+    throw Error(ErrorCategory::unavailable, "vulkan: " + what + " needs " + describe_bytes(bytes) + " more on " + device_.summary().name +
+                                                ", but memory_limit is " + describe_bytes(limit_) + " and " + describe_bytes(in_use_) +
+                                                " is in use (" + describe_bytes(weight_bytes_) + " of it weights)");
   const std::uint64_t budget = device_.device_local_budget();
   if (bytes > budget)
-    throw Error(ErrorCategory::unavailable, "vulkan: " + what + " needs " + mebibytes(bytes) + " more on " + device_.summary().name +
-                                                ", which has " + mebibytes(budget) + " free (" + mebibytes(in_use_) +
+    throw Error(ErrorCategory::unavailable, "vulkan: " + what + " needs " + describe_bytes(bytes) + " more on " + device_.summary().name +
+                                                ", which has " + describe_bytes(budget) + " free (" + describe_bytes(in_use_) +
                                                 " in use by this backend)");
 }
 
@@ -66,9 +54,9 @@ DeviceBuffer Memory::create(VkDeviceSize bytes, VkBufferUsageFlags usage, VkMemo
     allocate.memoryTypeIndex = device_.memory_type(requirements.memoryTypeBits, required, preferred);
     const VkResult allocated = vkAllocateMemory(device_.handle(), &allocate, nullptr, &result.memory);
     if (allocated == VK_ERROR_OUT_OF_DEVICE_MEMORY || allocated == VK_ERROR_OUT_OF_HOST_MEMORY)
-      throw Error(ErrorCategory::unavailable, "vulkan: " + what + " needs " + mebibytes(bytes) + " on " + device_.summary().name +
+      throw Error(ErrorCategory::unavailable, "vulkan: " + what + " needs " + describe_bytes(bytes) + " on " + device_.summary().name +
                                                   " and the driver has no room (" + result_name(allocated) + "; " +
-                                                  mebibytes(in_use_) + " in use by this backend)");
+                                                  describe_bytes(in_use_) + " in use by this backend)");
     check(allocated, "vkAllocateMemory");
     check(vkBindBufferMemory(device_.handle(), result.buffer, result.memory, 0), "vkBindBufferMemory");
     if (required & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT)

@@ -65,7 +65,4 @@ class Memory {
   std::vector<Block> blocks_;
 };
 
-// "300.0 KiB", "4.0 MiB", "1.25 GiB": sizes as errors and logs show them.
-std::string mebibytes(std::uint64_t bytes);
-
 }  // namespace switchboard::local::vk

@@ -1,7 +1,8 @@
-#include "plugin/byte_size.hpp"
+#include "backends/byte_size.hpp"
 
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <utility>
 
 #include <switchboard/error.hpp>
@@ -41,6 +42,15 @@ std::size_t read_byte_size(const nlohmann::json& value, const std::string& field
   for (const auto& [name, factor] : kUnits)
     if (unit == name) return static_cast<std::size_t>(std::llround(number * factor));
   throw invalid();
+}
+
+std::string describe_bytes(std::uint64_t bytes) {
+  char text[32];
+  const double value = static_cast<double>(bytes);
+  if (bytes < (1u << 20)) std::snprintf(text, sizeof text, "%.1f KiB", value / 1024);
+  else if (bytes < (std::uint64_t{1} << 30)) std::snprintf(text, sizeof text, "%.1f MiB", value / (1 << 20));
+  else std::snprintf(text, sizeof text, "%.2f GiB", value / (1 << 30));
+  return text;
 }
 
 }  // namespace switchboard::local
