@@ -17,32 +17,7 @@ std::string shape_text(std::int64_t rows, std::int64_t cols) {
   throw Error(ErrorCategory::model_format, "tensor " + view.describe() + ": expected " + expected);
 }
 
-float read_scalar(const std::byte* base, DType dtype, std::size_t index) {
-  switch (dtype) {
-    case DType::f32: {
-      float value;
-      std::memcpy(&value, base + index * 4, 4);
-      return value;
-    }
-    case DType::bf16:
-    case DType::f16: {
-      std::uint16_t bits;
-      std::memcpy(&bits, base + index * 2, 2);
-      return dtype == DType::bf16 ? bf16_to_float(bits) : f16_to_float(bits);
-    }
-    case DType::u32: break;
-  }
-  return 0;
-}
-
 }  // namespace
-
-float bf16_to_float(std::uint16_t bits) {
-  const std::uint32_t wide = static_cast<std::uint32_t>(bits) << 16;
-  float value;
-  std::memcpy(&value, &wide, 4);
-  return value;
-}
 
 std::uint16_t float_to_bf16(float value) {
   std::uint32_t bits;
@@ -152,8 +127,8 @@ void dequantize_affine_row(const std::byte* values, const std::byte* scales, con
   const int groups = cols / group_size;
   const int words_per_group = group_size / kPerWord;
   for (int g = 0; g < groups; ++g) {
-    const float scale = read_scalar(scales, scale_dtype, first_group + g);
-    const float bias = read_scalar(biases, scale_dtype, first_group + g);
+    const float scale = read_float(scales, scale_dtype, first_group + g);
+    const float bias = read_float(biases, scale_dtype, first_group + g);
     const std::byte* group_words = values + static_cast<std::size_t>(g) * words_per_group * 4;
     float* group_out = out + static_cast<std::size_t>(g) * group_size;
     for (int w = 0; w < words_per_group; ++w) {
@@ -294,7 +269,7 @@ std::vector<float> load_vector(const TensorStore& store, const std::string& name
   if (view.shape.size() != 1 || view.shape[0] != length || view.dtype == DType::u32)
     wrong_shape(view, "a float vector of " + std::to_string(length));
   std::vector<float> values(static_cast<std::size_t>(length));
-  for (int i = 0; i < length; ++i) values[static_cast<std::size_t>(i)] = read_scalar(view.bytes.data(), view.dtype, i);
+  for (int i = 0; i < length; ++i) values[static_cast<std::size_t>(i)] = read_float(view.bytes.data(), view.dtype, i);
   return values;
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string>
 #include <vector>
@@ -62,8 +63,26 @@ WeightMatrix quantize_affine(const WeightMatrix& source, int bits, int group_siz
 // A 1-D tensor (norm weights, biases) widened to float32; checks its length.
 std::vector<float> load_vector(const TensorStore& store, const std::string& name, int length);
 
-float bf16_to_float(std::uint16_t bits);
+inline float bf16_to_float(std::uint16_t bits) {
+  const std::uint32_t wide = static_cast<std::uint32_t>(bits) << 16;
+  float value;
+  std::memcpy(&value, &wide, 4);
+  return value;
+}
 float f16_to_float(std::uint16_t bits);
 std::uint16_t float_to_bf16(float value);
+
+// Element `index` of an array of f32, bf16 or f16 values (scales, biases, norms), widened.
+// Through memcpy: a file's data need not be aligned.
+inline float read_float(const std::byte* values, DType dtype, std::size_t index) {
+  if (dtype == DType::f32) {
+    float value;
+    std::memcpy(&value, values + index * 4, 4);
+    return value;
+  }
+  std::uint16_t half;
+  std::memcpy(&half, values + index * 2, 2);
+  return dtype == DType::bf16 ? bf16_to_float(half) : f16_to_float(half);
+}
 
 }  // namespace switchboard::local

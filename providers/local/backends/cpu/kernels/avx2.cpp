@@ -3,7 +3,6 @@
 #include <immintrin.h>
 
 #include "backends/cpu/kernels/kernels.hpp"
-#include "backends/cpu/kernels/weight_access.hpp"
 
 namespace switchboard::local::cpu {
 namespace {
@@ -47,8 +46,8 @@ inline float row_factors_simd(const WeightMatrix& w, const QuantizedRow& x, int 
   }
   float total = reduce(bias_total);
   for (; g < groups; ++g) {
-    factor[g] = group_scalar(w.scales, w.scale_dtype, first + g) * x.step[g];
-    total += group_scalar(w.biases, w.scale_dtype, first + g) * x.sum[g];
+    factor[g] = read_float(w.scales, w.scale_dtype, first + g) * x.step[g];
+    total += read_float(w.biases, w.scale_dtype, first + g) * x.sum[g];
   }
   return total;
 }
@@ -168,12 +167,8 @@ void axpy(float a, const float* x, float* y, int n) {
   for (; i < n; ++i) y[i] += a * x[i];
 }
 
-void widen_rows(const WeightMatrix& w, int first, int last, float* out) {
-  for (int r = first; r < last; ++r) w.dequantize_row(r, out + static_cast<std::size_t>(r - first) * w.cols);
-}
-
 }  // namespace
 
-const Kernels kAvx2Kernels{KernelPath::avx2, affine_rows, float_rows, dot, axpy, widen_rows};
+const Kernels kAvx2Kernels{KernelPath::avx2, affine_rows, float_rows, dot, axpy, dequantize_rows};
 
 }  // namespace switchboard::local::cpu

@@ -33,10 +33,12 @@ struct QuantizedRow {
   std::vector<float> step;             // per group: the scale of `low`; high's is 256 × step
   std::vector<float> sum;              // per group: Σ x, which the weights' biases multiply
 
+  // Does nothing when x is the row it last prepared (q, k and v, or gate and up, read one row).
   void prepare(const float* x, int cols, int group_size, int bits);
   int position(int column) const;  // where column's values are stored
 
  private:
+  std::vector<float> source_;  // the row last prepared, to recognise it
   std::vector<std::int8_t> scratch_high_, scratch_low_;
 };
 
@@ -62,6 +64,9 @@ const Kernels& kernels_for(KernelPath path);  // throws Error(config) when the p
 // The best supported path, or the one SWITCHBOARD_CPU_KERNELS names (scalar, avx2, avx512,
 // avx512_vnni); an unknown or unsupported name is an error, never a silent fallback.
 const Kernels& active_kernels();
+
+// widen_rows without SIMD (scalar.cpp): the paths that have nothing faster use it.
+void dequantize_rows(const WeightMatrix& w, int first, int last, float* out);
 
 // Each path's table, defined in its own file compiled for its instruction set.
 extern const Kernels kScalarKernels;

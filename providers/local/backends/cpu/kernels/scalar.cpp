@@ -3,7 +3,6 @@
 #include <cstring>
 
 #include "backends/cpu/kernels/kernels.hpp"
-#include "backends/cpu/kernels/weight_access.hpp"
 
 namespace switchboard::local::cpu {
 namespace {
@@ -29,8 +28,8 @@ void affine_rows(const WeightMatrix& w, const QuantizedRow& x, int first, int la
         low += q * x.low[at];
       }
       const std::size_t group = static_cast<std::size_t>(r) * groups + g;
-      const float scale = group_scalar(w.scales, w.scale_dtype, group);
-      const float bias = group_scalar(w.biases, w.scale_dtype, group);
+      const float scale = read_float(w.scales, w.scale_dtype, group);
+      const float bias = read_float(w.biases, w.scale_dtype, group);
       total += scale * x.step[g] * static_cast<float>(high * 256 + low) + bias * x.sum[g];
     }
     out[r - first] = total;
@@ -57,12 +56,12 @@ void axpy(float a, const float* x, float* y, int n) {
   for (int i = 0; i < n; ++i) y[i] += a * x[i];
 }
 
-void widen_rows(const WeightMatrix& w, int first, int last, float* out) {
+}  // namespace
+
+void dequantize_rows(const WeightMatrix& w, int first, int last, float* out) {
   for (int r = first; r < last; ++r) w.dequantize_row(r, out + static_cast<std::size_t>(r - first) * w.cols);
 }
 
-}  // namespace
-
-const Kernels kScalarKernels{KernelPath::scalar, affine_rows, float_rows, dot, axpy, widen_rows};
+const Kernels kScalarKernels{KernelPath::scalar, affine_rows, float_rows, dot, axpy, dequantize_rows};
 
 }  // namespace switchboard::local::cpu
