@@ -180,6 +180,24 @@ TEST(CpuKernels, EverySimdPathMatchesTheScalarPath) {
   }
 }
 
+TEST(CpuKernels, APreparedRowIsReusedOnlyWhileItsValuesAreTheSame) {
+  auto x = random_values(256, 21);
+  QuantizedRow reused;
+  reused.prepare(x.data(), 256, 64, 4);
+  reused.prepare(x.data(), 256, 64, 4);  // the same row: kept
+  x[70] = 3.0f;                          // same address, new values: must be prepared again
+  reused.prepare(x.data(), 256, 64, 4);
+  QuantizedRow fresh;
+  fresh.prepare(x.data(), 256, 64, 4);
+  EXPECT_EQ(reused.high, fresh.high);
+  EXPECT_EQ(reused.low, fresh.low);
+  EXPECT_EQ(reused.step, fresh.step);
+  EXPECT_EQ(reused.sum, fresh.sum);
+  reused.prepare(x.data(), 256, 64, 8);  // other weights' layout: prepared for them
+  fresh.prepare(x.data(), 256, 64, 8);
+  EXPECT_EQ(reused.high, fresh.high);
+}
+
 TEST(CpuKernels, DotAndAxpyMatchTheScalarPathAtEveryLength) {
   for (KernelPath path : supported_paths()) {
     const Kernels& kernels = kernels_for(path);

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "backends/cpu/kernels/kernels.hpp"
 
@@ -15,6 +16,25 @@ inline float round_nearest(float v) {
 
 }  // namespace
 
+void quantize_group(const float* values, int count, std::int8_t* high, std::int8_t* low, float& step, float& sum) {
+  float largest = 0, total = 0;
+  for (int j = 0; j < count; ++j) {
+    largest = std::max(largest, std::fabs(values[j]));
+    total += values[j];
+  }
+  const float high_step = largest / 127.0f;
+  const float inverse_high = high_step > 0 ? 1.0f / high_step : 0.0f;
+  const float inverse_low = inverse_high * 256.0f;
+  step = high_step / 256.0f;
+  sum = total;
+  for (int j = 0; j < count; ++j) {
+    const float h = round_nearest(values[j] * inverse_high);
+    const float l = std::clamp(round_nearest((values[j] - h * high_step) * inverse_low), -127.0f, 127.0f);
+    high[j] = static_cast<std::int8_t>(h);
+    low[j] = static_cast<std::int8_t>(l);
+  }
+}
+
 int QuantizedRow::position(int column) const {
   if (bits != 4) return column;
   const int base = column - column % chunk;
@@ -22,6 +42,11 @@ int QuantizedRow::position(int column) const {
 }
 
 void QuantizedRow::prepare(const float* x, int cols_in, int group_size_in, int bits_in) {
+  // Comparing the row costs a small fraction of quantizing it again.
+  if (cols_in == cols && group_size_in == group_size && bits_in == bits && source_.size() == static_cast<std::size_t>(cols) &&
+      std::memcmp(source_.data(), x, source_.size() * sizeof(float)) == 0)
+    return;
+  source_.assign(x, x + cols_in);
   cols = cols_in;
   group_size = group_size_in;
   bits = bits_in;
@@ -41,25 +66,8 @@ void QuantizedRow::prepare(const float* x, int cols_in, int group_size_in, int b
     natural_low = scratch_low_.data();
   }
   for (int g = 0; g < groups; ++g) {
-    const float* values = x + static_cast<std::size_t>(g) * group_size;
-    float largest = 0, total = 0;
-    for (int j = 0; j < group_size; ++j) {
-      largest = std::max(largest, std::fabs(values[j]));
-      total += values[j];
-    }
-    const float high_step = largest / 127.0f;
-    const float inverse_high = high_step > 0 ? 1.0f / high_step : 0.0f;
-    const float inverse_low = inverse_high * 256.0f;
-    step[g] = high_step / 256.0f;
-    sum[g] = total;
-    std::int8_t* h_out = natural_high + static_cast<std::size_t>(g) * group_size;
-    std::int8_t* l_out = natural_low + static_cast<std::size_t>(g) * group_size;
-    for (int j = 0; j < group_size; ++j) {
-      const float h = round_nearest(values[j] * inverse_high);
-      const float l = std::clamp(round_nearest((values[j] - h * high_step) * inverse_low), -127.0f, 127.0f);
-      h_out[j] = static_cast<std::int8_t>(h);
-      l_out[j] = static_cast<std::int8_t>(l);
-    }
+    const std::size_t offset = static_cast<std::size_t>(g) * group_size;
+    quantize_group(x + offset, group_size, natural_high + offset, natural_low + offset, step[g], sum[g]);
   }
   if (bits == 4) {
     for (int base = 0; base < cols; base += chunk) {
