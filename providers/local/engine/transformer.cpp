@@ -161,15 +161,16 @@ std::span<float> Transformer::forward(std::span<const std::int32_t> tokens, KVCa
   const View q{state_.q.get()}, k{state_.k.get()}, v{state_.v.get()}, mixed{state_.mixed.get()};
   const View gate{state_.gate.get()}, up{state_.up.get()};
   std::vector<float> observed;
-  auto emit = [&](std::string_view stage, View rows, int width) {
+  // Shows the observer row `row` of a stage's `tokens × hidden` output.
+  auto emit = [&](std::string_view stage, View rows, int row) {
     if (!observe) return;
-    observed.resize(static_cast<std::size_t>(width));
-    backend_.read(rows.at(static_cast<std::size_t>(n - 1) * width), observed);
+    observed.resize(static_cast<std::size_t>(hidden));
+    backend_.read(rows.at(static_cast<std::size_t>(row) * hidden), observed);
     observe(stage, observed);
   };
 
   backend_.embed(weights_.embedding, tokens, config_.embedding_scale, x);
-  emit("embed_tokens", x, hidden);
+  emit("embed_tokens", x, n - 1);
 
   for (int l = 0; l < config_.num_layers; ++l) {
     const LayerWeights& layer = weights_.layers[static_cast<std::size_t>(l)];
@@ -211,7 +212,7 @@ std::span<float> Transformer::forward(std::span<const std::int32_t> tokens, KVCa
     backend_.matmul(layer.down, gate, n, delta);
     if (config_.sandwich_norms) backend_.rms_norm(delta, layer.post_feedforward_norm, n, hidden, eps, plus_one, delta);
     backend_.add(x, delta, static_cast<std::size_t>(n) * hidden);
-    emit("layer_" + std::to_string(l), x, hidden);
+    if (observe) emit("layer_" + std::to_string(l), x, n - 1);
   }
   cache.length += n;
 
@@ -219,11 +220,7 @@ std::span<float> Transformer::forward(std::span<const std::int32_t> tokens, KVCa
   const int first = all_logits ? 0 : n - 1;
   const int rows = n - first;
   backend_.rms_norm(x.at(static_cast<std::size_t>(first) * hidden), weights_.final_norm, rows, hidden, eps, plus_one, h);
-  if (observe) {
-    observed.resize(static_cast<std::size_t>(hidden));
-    backend_.read(h.at(static_cast<std::size_t>(rows - 1) * hidden), observed);
-    observe("final_norm", observed);
-  }
+  emit("final_norm", h, rows - 1);
   const WeightMatrix& output = weights_.output();
   const View logits{state_.logits.get()};
   const std::size_t logit_count = static_cast<std::size_t>(rows) * output.rows;
