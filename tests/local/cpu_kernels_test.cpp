@@ -180,6 +180,39 @@ TEST(CpuKernels, EverySimdPathMatchesTheScalarPath) {
   }
 }
 
+TEST(CpuKernels, TileProductsMatchTheScalarPathForEveryToken) {
+  std::vector<KernelPath> tile_paths;
+  for (KernelPath path : supported_paths())
+    if (kernels_for(path).affine_tokens) tile_paths.push_back(path);
+  if (tile_paths.empty()) GTEST_SKIP() << "this processor has no AMX: no path has tile products";
+  for (KernelPath path : tile_paths) {
+    const Kernels& kernels = kernels_for(path);
+    for (const auto& [name, w] : cases()) {
+      if (!integer_product_fits(w)) continue;
+      for (int tokens : {8, 17, 33}) {  // whole and partial blocks of 16
+        const auto x = random_values(static_cast<std::size_t>(tokens) * w.cols, static_cast<unsigned>(tokens));
+        QuantizedTokens prepared;
+        prepared.prepare(x.data(), tokens, w.cols, w.group_size, w.bits());
+        // 37 rows in two calls, the second starting inside a 32-row block: rows are not assumed aligned.
+        const std::size_t stride = static_cast<std::size_t>(w.rows) + 3;
+        std::vector<float> got(static_cast<std::size_t>(tokens) * stride, NAN);
+        kernels.affine_tokens(w, prepared, 0, 20, got.data(), stride);
+        kernels.affine_tokens(w, prepared, 20, w.rows, got.data() + 20, stride);
+        for (int t = 0; t < tokens; ++t) {
+          const std::vector<float> token(x.begin() + static_cast<std::ptrdiff_t>(t) * w.cols, x.begin() + static_cast<std::ptrdiff_t>(t + 1) * w.cols);
+          const auto reference = run(kScalarKernels, w, token);
+          const double tolerance = 1e-5 * scale_of(std::vector<double>(reference.begin(), reference.end())) * std::sqrt(w.cols / 64.0);
+          for (int r = 0; r < w.rows; ++r)
+            ASSERT_NEAR(got[static_cast<std::size_t>(t) * stride + r], reference[r], tolerance)
+                << path_name(path) << " " << name << " tokens " << tokens << " token " << t << " row " << r;
+          for (std::size_t r = static_cast<std::size_t>(w.rows); r < stride; ++r)
+            ASSERT_TRUE(std::isnan(got[static_cast<std::size_t>(t) * stride + r])) << "wrote past the rows asked for";
+        }
+      }
+    }
+  }
+}
+
 TEST(CpuKernels, APreparedRowIsReusedOnlyWhileItsValuesAreTheSame) {
   auto x = random_values(256, 21);
   QuantizedRow reused;
@@ -208,6 +241,57 @@ TEST(CpuKernels, DotAndAxpyMatchTheScalarPathAtEveryLength) {
       kernels.axpy(0.5f, a.data(), y.data(), n);
       kScalarKernels.axpy(0.5f, a.data(), expected.data(), n);
       for (int i = 0; i < n; ++i) EXPECT_NEAR(y[i], expected[i], 1e-6) << path_name(path) << " n " << n << " i " << i;
+    }
+  }
+}
+
+TEST(CpuKernels, ExponentialsAreWithinAFewRoundingsOfTheLibrary) {
+  std::vector<float> inputs;
+  for (float x = -100.0f; x <= 88.0f; x += 0.37f) inputs.push_back(x);
+  for (float x : {0.0f, -0.0f, 1e-8f, -1e-8f, 0.5f * 0.6931472f, -87.0f, 88.5f}) inputs.push_back(x);
+  for (KernelPath path : supported_paths()) {
+    auto got = inputs;
+    kernels_for(path).exp(got.data(), static_cast<int>(got.size()));
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      const double expected = std::exp(static_cast<double>(inputs[i]));
+      // Relative error of a few float roundings where e^x is a normal float; below that, tiny.
+      if (expected > 1e-37) EXPECT_NEAR(got[i] / expected, 1.0, 4e-7) << path_name(path) << " e^" << inputs[i];
+      else EXPECT_LT(got[i], 1e-37) << path_name(path) << " e^" << inputs[i];
+    }
+  }
+}
+
+TEST(CpuKernels, AttentionMatchesTheDefinitionOnEveryPath) {
+  // Positions with rows 3 heads apart, as in a KV cache; head sizes that are and are not whole vectors.
+  for (int dim : {8, 64, 80, 128}) {
+    for (int count : {1, 5, 17, 40}) {
+      const std::size_t stride = static_cast<std::size_t>(dim) * 3;
+      const auto q = random_values(static_cast<std::size_t>(dim), 1);
+      const auto keys = random_values(stride * count, 2), values = random_values(stride * count, 3);
+      for (float softcap : {0.0f, 2.0f}) {
+        // softmax(q·k / √dim) · v in double.
+        std::vector<double> weights(static_cast<std::size_t>(count)), expected(static_cast<std::size_t>(dim), 0.0);
+        double highest = -1e300, total = 0;
+        for (int j = 0; j < count; ++j) {
+          double score = 0;
+          for (int d = 0; d < dim; ++d) score += static_cast<double>(q[d]) * keys[j * stride + d];
+          score /= std::sqrt(static_cast<double>(dim));
+          if (softcap > 0) score = softcap * std::tanh(score / softcap);
+          weights[j] = score;
+          highest = std::max(highest, score);
+        }
+        for (auto& w : weights) total += w = std::exp(w - highest);
+        for (int j = 0; j < count; ++j)
+          for (int d = 0; d < dim; ++d) expected[d] += weights[j] / total * values[j * stride + d];
+        for (KernelPath path : supported_paths()) {
+          std::vector<float> scores(static_cast<std::size_t>(count)), out(static_cast<std::size_t>(dim) + 1, NAN);
+          kernels_for(path).attend(q.data(), keys.data(), values.data(), stride, count, dim, 1.0f / std::sqrt(static_cast<float>(dim)),
+                                   softcap, scores.data(), out.data());
+          for (int d = 0; d < dim; ++d)
+            ASSERT_NEAR(out[d], expected[d], 1e-5) << path_name(path) << " dim " << dim << " count " << count << " d " << d;
+          EXPECT_TRUE(std::isnan(out[static_cast<std::size_t>(dim)])) << "wrote past the head";
+        }
+      }
     }
   }
 }

@@ -1,6 +1,6 @@
-// The CPU backend: our SIMD kernels for products with one or a few tokens (decode), OpenBLAS
-// on dequantized row blocks for many (prefill), a thread pool splitting rows, plain loops for
-// the rest.
+// The CPU backend: our SIMD kernels for products with one or a few tokens (decode); for many
+// (prefill), AMX tile products where the processor has them, else OpenBLAS on dequantized row
+// blocks; a thread pool splitting rows; plain loops for the rest.
 
 #include <cblas.h>
 
@@ -28,6 +28,7 @@ constexpr int kBlasMinRowBlock = 64;
 constexpr int kBlasMaxRowBlock = 512;
 constexpr std::size_t kBlasBlockBytes = 2u << 20;
 constexpr std::int64_t kRowsPerPiece = 16;
+constexpr int kTileRows = 32;  // the rows one AMX block computes
 
 class CpuBuffer final : public Buffer {
  public:
@@ -65,7 +66,10 @@ class CpuBackend final : public Backend {
   void matmul(const WeightMatrix& w, View in_view, int tokens, View out_view) override {
     const float* in = at(in_view);
     float* out = at(out_view);
-    if (tokens >= kBlasMinTokens) return blas_matmul(w, in, tokens, out);
+    if (tokens >= kBlasMinTokens) {
+      if (kernels_.affine_tokens && cpu::integer_product_fits(w)) return tile_matmul(w, in, tokens, out);
+      return blas_matmul(w, in, tokens, out);
+    }
     for (int t = 0; t < tokens; ++t) matvec(w, in + static_cast<std::size_t>(t) * w.cols, out + static_cast<std::size_t>(t) * w.rows);
   }
 
@@ -112,24 +116,29 @@ class CpuBackend final : public Backend {
     }
   }
 
+  // One task per query token and head: each query's arithmetic is the same whatever else is in
+  // the chunk, so a prompt prefilled in pieces gives a single pass's numbers (a BLAS product over
+  // the chunk's queries would not: its summation order follows the matrix shapes).
   void attention(View q_view, View key_view, View value_view, int tokens, int first_position, const AttentionShape& shape,
                  View out_view) override {
     const float* q = at(q_view);
     const float* key_cache = at(key_view);
     const float* value_cache = at(value_view);
     float* out = at(out_view);
-    if (tokens >= kBlasMinTokens) {
-      pool_.parallel_for(shape.heads, 1, [&](std::int64_t first, std::int64_t last) {
-        for (std::int64_t h = first; h < last; ++h)
-          attend_block(q, key_cache, value_cache, tokens, first_position, shape, static_cast<int>(h), out);
-      });
-      return;
-    }
-    pool_.parallel_for(static_cast<std::int64_t>(tokens) * shape.heads, 1, [&](std::int64_t first, std::int64_t last) {
+    const int group = shape.heads / shape.kv_heads;
+    const std::size_t kv_stride = static_cast<std::size_t>(shape.kv_heads) * shape.head_dim;
+    pool_.parallel_for(static_cast<std::int64_t>(tokens) * shape.heads, 1, [&](std::int64_t first_task, std::int64_t last_task) {
       thread_local std::vector<float> scores;
-      for (std::int64_t task = first; task < last; ++task) {
+      for (std::int64_t task = first_task; task < last_task; ++task) {
         const int t = static_cast<int>(task / shape.heads), h = static_cast<int>(task % shape.heads);
-        attend(kernels_, q, key_cache, value_cache, first_position + t, shape, t, h, scores, out);
+        const int position = first_position + t;
+        const int first = shape.window > 0 ? std::max(0, position - shape.window + 1) : 0;
+        const int count = position - first + 1;
+        scores.resize(static_cast<std::size_t>(count));
+        const std::size_t row = static_cast<std::size_t>(t) * shape.heads + h;
+        const std::size_t kv_offset = first * kv_stride + static_cast<std::size_t>(h / group) * shape.head_dim;
+        kernels_.attend(q + row * shape.head_dim, key_cache + kv_offset, value_cache + kv_offset, kv_stride, count, shape.head_dim,
+                        shape.scale, shape.softcap, scores.data(), out + row * shape.head_dim);
       }
     });
   }
@@ -139,7 +148,17 @@ class CpuBackend final : public Backend {
     const float* up = at(up_view);
     float* out = at(out_view);
     if (activation == Activation::silu) {
-      for (std::size_t i = 0; i < n; ++i) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+      // gate · σ(gate) · up, the exponentials a slice at a time through the vector kernel.
+      constexpr std::int64_t kSlice = 1024;
+      pool_.parallel_for(static_cast<std::int64_t>((n + kSlice - 1) / kSlice), 4, [&](std::int64_t first, std::int64_t last) {
+        float exponentials[kSlice];
+        for (std::int64_t slice = first; slice < last; ++slice) {
+          const std::size_t begin = static_cast<std::size_t>(slice * kSlice), count = std::min<std::size_t>(kSlice, n - begin);
+          for (std::size_t i = 0; i < count; ++i) exponentials[i] = -gate[begin + i];
+          kernels_.exp(exponentials, static_cast<int>(count));
+          for (std::size_t i = 0; i < count; ++i) out[begin + i] = gate[begin + i] / (1.0f + exponentials[i]) * up[begin + i];
+        }
+      });
     } else {
       constexpr float kSqrt2OverPi = 0.7978845608028654f;
       for (std::size_t i = 0; i < n; ++i) {
@@ -184,6 +203,21 @@ class CpuBackend final : public Backend {
     });
   }
 
+  // out = in · wᵀ on AMX tiles: the tokens are quantized once, then each thread takes blocks of
+  // weight rows.
+  void tile_matmul(const WeightMatrix& w, const float* in, int tokens, float* out) {
+    prepared_tokens_.reset(tokens, w.cols, w.group_size, w.bits());
+    pool_.parallel_for(tokens, 4, [&](std::int64_t first, std::int64_t last) {
+      prepared_tokens_.quantize(in, static_cast<int>(first), static_cast<int>(last));
+    });
+    const std::int64_t blocks = (w.rows + kTileRows - 1) / kTileRows;
+    pool_.parallel_for(blocks, 1, [&](std::int64_t first_block, std::int64_t last_block) {
+      const int first = static_cast<int>(first_block * kTileRows);
+      const int last = std::min(w.rows, static_cast<int>(last_block * kTileRows));
+      kernels_.affine_tokens(w, prepared_tokens_, first, last, out + first, static_cast<std::size_t>(w.rows));
+    });
+  }
+
   // out = in · wᵀ, a block of weight rows at a time: each block is widened to float32 once and
   // multiplied with every token by one sgemm on the pool's thread that took it.
   void blas_matmul(const WeightMatrix& w, const float* in, int tokens, float* out) {
@@ -210,71 +244,10 @@ class CpuBackend final : public Backend {
     });
   }
 
-  // Every query token of one head at once, as two products: scores = Q·Kᵀ over the cached
-  // positions, then out = softmax(scores)·V. Scores past a token's own position (or outside its
-  // window) are masked before the softmax.
-  static void attend_block(const float* q, const float* key_cache, const float* value_cache, int tokens, int first_position,
-                           const AttentionShape& shape, int h, float* out) {
-    const int keys = first_position + tokens;
-    const int q_stride = shape.heads * shape.head_dim;
-    const int kv_stride = shape.kv_heads * shape.head_dim;
-    const std::size_t kv_offset = static_cast<std::size_t>(h / (shape.heads / shape.kv_heads)) * shape.head_dim;
-    thread_local std::vector<float> scores;
-    scores.resize(static_cast<std::size_t>(tokens) * keys);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, tokens, keys, shape.head_dim, shape.scale, q + static_cast<std::size_t>(h) * shape.head_dim,
-                q_stride, key_cache + kv_offset, kv_stride, 0.0f, scores.data(), keys);
-    for (int t = 0; t < tokens; ++t) {
-      float* row = scores.data() + static_cast<std::size_t>(t) * keys;
-      const int position = first_position + t;
-      const int first = shape.window > 0 ? std::max(0, position - shape.window + 1) : 0;
-      float highest = -INFINITY;
-      for (int j = first; j <= position; ++j) {
-        if (shape.softcap > 0) row[j] = shape.softcap * std::tanh(row[j] / shape.softcap);
-        highest = std::max(highest, row[j]);
-      }
-      float total = 0;
-      for (int j = first; j <= position; ++j) {
-        row[j] = std::exp(row[j] - highest);
-        total += row[j];
-      }
-      const float inverse = 1.0f / total;
-      for (int j = 0; j < keys; ++j) row[j] = (j >= first && j <= position) ? row[j] * inverse : 0.0f;
-    }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, tokens, shape.head_dim, keys, 1.0f, scores.data(), keys,
-                value_cache + kv_offset, kv_stride, 0.0f, out + static_cast<std::size_t>(h) * shape.head_dim, q_stride);
-  }
-
-  static void attend(const cpu::Kernels& kernels, const float* q, const float* key_cache, const float* value_cache, int position, const AttentionShape& shape,
-                     int t, int h, std::vector<float>& scores, float* out) {
-    const int group = shape.heads / shape.kv_heads;
-    const std::size_t kv_stride = static_cast<std::size_t>(shape.kv_heads) * shape.head_dim;
-    const int first = shape.window > 0 ? std::max(0, position - shape.window + 1) : 0;
-    scores.resize(static_cast<std::size_t>(position - first + 1));
-    const float* query = q + (static_cast<std::size_t>(t) * shape.heads + h) * shape.head_dim;
-    const std::size_t kv_offset = static_cast<std::size_t>(h / group) * shape.head_dim;
-    float highest = -INFINITY;
-    for (int j = first; j <= position; ++j) {
-      float score = kernels.dot(query, key_cache + j * kv_stride + kv_offset, shape.head_dim) * shape.scale;
-      if (shape.softcap > 0) score = shape.softcap * std::tanh(score / shape.softcap);
-      scores[j - first] = score;
-      highest = std::max(highest, score);
-    }
-    float total = 0;
-    for (auto& score : scores) {
-      score = std::exp(score - highest);
-      total += score;
-    }
-    float* result = out + (static_cast<std::size_t>(t) * shape.heads + h) * shape.head_dim;
-    std::fill(result, result + shape.head_dim, 0.0f);
-    for (int j = first; j <= position; ++j) {
-      const float weight = scores[j - first] / total;
-      kernels.axpy(weight, value_cache + j * kv_stride + kv_offset, result, shape.head_dim);
-    }
-  }
-
   const cpu::Kernels& kernels_;
   cpu::ThreadPool pool_;
   QuantizedRow prepared_;
+  cpu::QuantizedTokens prepared_tokens_;
   std::vector<float> cosines_, sines_;
 };
 

@@ -2,6 +2,9 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "backends/cpu/kernels/kernels.hpp"
 
 namespace switchboard::local::cpu {
@@ -167,8 +170,57 @@ void axpy(float a, const float* x, float* y, int n) {
   for (; i < n; ++i) y[i] += a * x[i];
 }
 
+// e^x, eight lanes: x = n·ln2 + r with |r| ≤ ln2/2, e^r by its Taylor series to r^7 (the
+// remainder is below float rounding), times 2^n built in exponent bits as two halves, so that
+// each half stays a normal float over the whole range (the product underflows gracefully).
+inline __m256 power_of_two(__m256i n) {
+  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n, _mm256_set1_epi32(127)), 23));
+}
+
+inline __m256 exp8(__m256 x) {
+  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-104.0f)), _mm256_set1_ps(88.7f));
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);  // ln2 in two parts, exact then the rest
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+  __m256 p = _mm256_set1_ps(1.0f / 5040);
+  for (float c : {1.0f / 720, 1.0f / 120, 1.0f / 24, 1.0f / 6, 0.5f, 1.0f, 1.0f}) p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(c));
+  const __m256i whole = _mm256_cvtps_epi32(n);
+  const __m256i half = _mm256_srai_epi32(whole, 1);
+  return _mm256_mul_ps(_mm256_mul_ps(p, power_of_two(half)), power_of_two(_mm256_sub_epi32(whole, half)));
+}
+
+void exp(float* x, int n) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, exp8(_mm256_loadu_ps(x + i)));
+  if (i < n) {
+    float tail[8] = {};
+    std::copy(x + i, x + n, tail);
+    _mm256_storeu_ps(tail, exp8(_mm256_loadu_ps(tail)));
+    std::copy(tail, tail + (n - i), x + i);
+  }
+}
+
+void attend(const float* q, const float* keys, const float* values, std::size_t stride, int count, int dim, float scale,
+            float softcap, float* scores, float* out) {
+  float highest = -INFINITY;
+  for (int j = 0; j < count; ++j) {
+    float score = dot(q, keys + j * stride, dim) * scale;
+    if (softcap > 0) score = softcap * std::tanh(score / softcap);
+    scores[j] = score;
+    highest = std::max(highest, score);
+  }
+  for (int j = 0; j < count; ++j) scores[j] -= highest;
+  exp(scores, count);
+  float total = 0;
+  for (int j = 0; j < count; ++j) total += scores[j];
+  std::fill(out, out + dim, 0.0f);
+  for (int j = 0; j < count; ++j) axpy(scores[j], values + j * stride, out, dim);
+  const float inverse = 1.0f / total;
+  for (int d = 0; d < dim; ++d) out[d] *= inverse;
+}
+
 }  // namespace
 
-const Kernels kAvx2Kernels{KernelPath::avx2, affine_rows, float_rows, dot, axpy, dequantize_rows};
+const Kernels kAvx2Kernels{KernelPath::avx2, affine_rows, float_rows, dot, axpy, exp, attend, dequantize_rows, nullptr};
 
 }  // namespace switchboard::local::cpu

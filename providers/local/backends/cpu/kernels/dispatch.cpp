@@ -1,4 +1,6 @@
 #include <cpuid.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <string>
@@ -15,7 +17,15 @@ namespace {
 struct CpuFeatures {
   bool avx2 = false, fma = false, f16c = false;
   bool avx512f = false, avx512bw = false, avx512vl = false, avx512dq = false, avx512vnni = false;
+  bool amx_int8 = false;
 };
+
+// Linux hands out the 8 KiB of tile state only to a process that asks for it (kernel 5.16 on).
+bool tile_state_granted() {
+  constexpr long kRequestPermission = 0x1023;  // ARCH_REQ_XCOMP_PERM
+  constexpr long kTileData = 18;               // XFEATURE_XTILEDATA
+  return syscall(SYS_arch_prctl, kRequestPermission, kTileData) == 0;
+}
 
 CpuFeatures read_cpu_features() {
   CpuFeatures f;
@@ -39,6 +49,8 @@ CpuFeatures read_cpu_features() {
     f.avx512vl = ebx & (1u << 31);
     f.avx512vnni = ecx & (1u << 11);
   }
+  const bool tile_state = (xcr0_low & 0x60000) == 0x60000;  // XTILECFG and XTILEDATA
+  f.amx_int8 = tile_state && (edx & (1u << 24)) && (edx & (1u << 25)) && tile_state_granted();
   return f;
 }
 
@@ -49,11 +61,13 @@ bool processor_has(KernelPath path) {
     case KernelPath::avx2: return f.avx2 && f.fma && f.f16c;
     case KernelPath::avx512: return processor_has(KernelPath::avx2) && f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq;
     case KernelPath::avx512_vnni: return processor_has(KernelPath::avx512) && f.avx512vnni;
+    case KernelPath::avx512_amx: return processor_has(KernelPath::avx512_vnni) && f.amx_int8;
   }
   return false;
 }
 
-constexpr KernelPath kAllPaths[] = {KernelPath::scalar, KernelPath::avx2, KernelPath::avx512, KernelPath::avx512_vnni};
+constexpr KernelPath kAllPaths[] = {KernelPath::scalar, KernelPath::avx2, KernelPath::avx512, KernelPath::avx512_vnni,
+                                    KernelPath::avx512_amx};
 
 const Kernels& choose() {
   const char* forced = std::getenv("SWITCHBOARD_CPU_KERNELS");
@@ -61,7 +75,7 @@ const Kernels& choose() {
     for (KernelPath path : kAllPaths)
       if (path_name(path) == std::string(forced)) return kernels_for(path);
     throw Error(ErrorCategory::config,
-                "SWITCHBOARD_CPU_KERNELS=" + std::string(forced) + ": expected one of scalar, avx2, avx512, avx512_vnni");
+                "SWITCHBOARD_CPU_KERNELS=" + std::string(forced) + ": expected one of scalar, avx2, avx512, avx512_vnni, avx512_amx");
   }
   return kernels_for(supported_paths().back());
 }
@@ -74,6 +88,7 @@ const char* path_name(KernelPath path) {
     case KernelPath::avx2: return "avx2";
     case KernelPath::avx512: return "avx512";
     case KernelPath::avx512_vnni: return "avx512_vnni";
+    case KernelPath::avx512_amx: return "avx512_amx";
   }
   return "?";
 }
@@ -97,6 +112,7 @@ const Kernels& kernels_for(KernelPath path) {
     case KernelPath::avx2: return kAvx2Kernels;
     case KernelPath::avx512: return kAvx512Kernels;
     case KernelPath::avx512_vnni: return kAvx512VnniKernels;
+    case KernelPath::avx512_amx: return kAvx512AmxKernels;
   }
   return kScalarKernels;
 }

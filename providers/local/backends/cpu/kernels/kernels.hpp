@@ -16,7 +16,7 @@
 
 namespace switchboard::local::cpu {
 
-enum class KernelPath { scalar, avx2, avx512, avx512_vnni };
+enum class KernelPath { scalar, avx2, avx512, avx512_vnni, avx512_amx };
 
 const char* path_name(KernelPath path);
 
@@ -42,6 +42,37 @@ struct QuantizedRow {
   std::vector<std::int8_t> scratch_high_, scratch_low_;
 };
 
+// Many activation rows (a prefill chunk's tokens), quantized exactly as QuantizedRow quantizes
+// each, laid out as the B operands of AMX tile products. Columns go `step_cols` at a time (the
+// group size, at most 64): one tile product's depth. Within a step 4-bit rows are stored even
+// columns first, like QuantizedRow's chunks, and each tile holds 16 tokens: row k of a tile has
+// the four bytes of depth 4k..4k+3 of each token side by side.
+struct QuantizedTokens {
+  int tokens = 0;
+  int cols = 0;
+  int group_size = 0;
+  int bits = 0;
+  int step_cols = 0;
+  int blocks = 0;  // of 16 tokens; missing tokens are zeros
+  std::vector<std::int8_t> high, low;  // [step][block] tiles of step_cols × 16 bytes
+  std::vector<float> step, sum;        // [group][blocks × 16]
+
+  // Sizes the buffers for `tokens` rows of `cols` and zeroes them; quantize() then fills tokens
+  // first..last of x (the whole tokens × cols matrix), so threads can share the work.
+  void reset(int tokens, int cols, int group_size, int bits);
+  void quantize(const float* x, int first, int last);
+  void prepare(const float* x, int tokens, int cols, int group_size, int bits) {
+    reset(tokens, cols, group_size, bits);
+    quantize(x, 0, tokens);
+  }
+  std::size_t tile_bytes() const { return static_cast<std::size_t>(step_cols) * 16; }
+  const std::int8_t* high_tile(int s, int block) const { return high.data() + tile_offset(s, block); }
+  const std::int8_t* low_tile(int s, int block) const { return low.data() + tile_offset(s, block); }
+
+ private:
+  std::size_t tile_offset(int s, int block) const { return (static_cast<std::size_t>(s) * blocks + block) * tile_bytes(); }
+};
+
 struct Kernels {
   KernelPath path;
   // out[r - first] = row r of w · x, for affine w.
@@ -51,8 +82,19 @@ struct Kernels {
   // Σ a[i]·b[i], and y += a·x: attention's and RMSNorm's inner loops.
   float (*dot)(const float* a, const float* b, int n);
   void (*axpy)(float a, const float* x, float* y, int n);
+  // x[i] = e^x[i], to about a float's rounding.
+  void (*exp)(float* x, int n);
+  // One query against `count` cached positions (rows `stride` floats apart, `dim` used):
+  // out = softmax(soft-capped scale · q·kᵀ) · v. `scores` holds count floats. A query's result
+  // depends on nothing but its arguments, so a prompt gives the same numbers in any chunking.
+  void (*attend)(const float* q, const float* keys, const float* values, std::size_t stride, int count, int dim, float scale,
+                 float softcap, float* scores, float* out);
   // Rows first..last of any weight widened to float32, one after another (prefill's BLAS path).
   void (*widen_rows)(const WeightMatrix& w, int first, int last, float* out);
+  // Rows first..last of affine w times every token of x: out[t · out_stride + r - first]. Only
+  // paths with tile arithmetic (AMX) have it; the others leave it null.
+  void (*affine_tokens)(const WeightMatrix& w, const QuantizedTokens& x, int first, int last, float* out,
+                        std::size_t out_stride);
 };
 
 // Whether affine_rows can take w: whole blocks of 64 columns. Other shapes (only tiny test
@@ -62,16 +104,25 @@ bool integer_product_fits(const WeightMatrix& w);
 std::vector<KernelPath> supported_paths();  // by this processor, scalar first
 const Kernels& kernels_for(KernelPath path);  // throws Error(config) when the processor lacks it
 // The best supported path, or the one SWITCHBOARD_CPU_KERNELS names (scalar, avx2, avx512,
-// avx512_vnni); an unknown or unsupported name is an error, never a silent fallback.
+// avx512_vnni, avx512_amx); an unknown or unsupported name is an error, never a silent fallback.
 const Kernels& active_kernels();
 
 // widen_rows without SIMD (scalar.cpp): the paths that have nothing faster use it.
 void dequantize_rows(const WeightMatrix& w, int first, int last, float* out);
 
-// Each path's table, defined in its own file compiled for its instruction set.
+// One group of activations in the two int8 parts both layouts share: values ≈ step·(256·high + low).
+void quantize_group(const float* values, int count, std::int8_t* high, std::int8_t* low, float& step, float& sum);
+
+// The AMX tile product (amx.cpp), the avx512_amx table's affine_tokens.
+void affine_tokens_amx(const WeightMatrix& w, const QuantizedTokens& x, int first, int last, float* out,
+                       std::size_t out_stride);
+
+// Each path's table, defined in its own file compiled for its instruction set (avx512_amx's, which
+// is avx512_vnni's with tile products added, beside avx512_vnni's).
 extern const Kernels kScalarKernels;
 extern const Kernels kAvx2Kernels;
 extern const Kernels kAvx512Kernels;
 extern const Kernels kAvx512VnniKernels;
+extern const Kernels kAvx512AmxKernels;
 
 }  // namespace switchboard::local::cpu

@@ -82,4 +82,51 @@ void QuantizedRow::prepare(const float* x, int cols_in, int group_size_in, int b
   }
 }
 
+void QuantizedTokens::reset(int tokens_in, int cols_in, int group_size_in, int bits_in) {
+  tokens = tokens_in;
+  cols = cols_in;
+  group_size = group_size_in;
+  bits = bits_in;
+  step_cols = std::min(group_size, 64);
+  blocks = (tokens + 15) / 16;
+  const std::size_t padded = static_cast<std::size_t>(blocks) * 16;
+  high.assign(static_cast<std::size_t>(cols / step_cols) * blocks * tile_bytes(), 0);
+  low.assign(high.size(), 0);
+  step.assign(static_cast<std::size_t>(cols / group_size) * padded, 0.0f);
+  sum.assign(step.size(), 0.0f);
+}
+
+void QuantizedTokens::quantize(const float* x, int first, int last) {
+  const int groups = cols / group_size, steps = cols / step_cols;
+  const std::size_t padded = static_cast<std::size_t>(blocks) * 16;
+  std::vector<std::int8_t> natural_high(static_cast<std::size_t>(cols)), natural_low(natural_high.size());
+  std::vector<std::int8_t> ordered_high(static_cast<std::size_t>(step_cols)), ordered_low(ordered_high.size());
+  for (int t = first; t < last; ++t) {
+    const float* row = x + static_cast<std::size_t>(t) * cols;
+    for (int g = 0; g < groups; ++g) {
+      const std::size_t offset = static_cast<std::size_t>(g) * group_size, at = static_cast<std::size_t>(g) * padded + t;
+      quantize_group(row + offset, group_size, natural_high.data() + offset, natural_low.data() + offset, step[at], sum[at]);
+    }
+    for (int s = 0; s < steps; ++s) {
+      const std::int8_t* step_high = natural_high.data() + static_cast<std::size_t>(s) * step_cols;
+      const std::int8_t* step_low = natural_low.data() + static_cast<std::size_t>(s) * step_cols;
+      if (bits == 4) {
+        const int half = step_cols / 2;
+        for (int i = 0; i < half; ++i) {
+          ordered_high[i] = step_high[2 * i], ordered_high[half + i] = step_high[2 * i + 1];
+          ordered_low[i] = step_low[2 * i], ordered_low[half + i] = step_low[2 * i + 1];
+        }
+        step_high = ordered_high.data();
+        step_low = ordered_low.data();
+      }
+      // Four bytes of depth at a time into this token's column of each tile row.
+      const std::size_t tile = tile_offset(s, t / 16) + static_cast<std::size_t>(t % 16) * 4;
+      for (int quad = 0; quad < step_cols / 4; ++quad) {
+        std::memcpy(high.data() + tile + static_cast<std::size_t>(quad) * 64, step_high + 4 * quad, 4);
+        std::memcpy(low.data() + tile + static_cast<std::size_t>(quad) * 64, step_low + 4 * quad, 4);
+      }
+    }
+  }
+}
+
 }  // namespace switchboard::local::cpu
