@@ -43,6 +43,12 @@ struct AttentionShape {
   int window = 0;     // keys a query sees, itself included; 0 = all before it
 };
 
+// One weight of a batch of products that share their input.
+struct Product {
+  const WeightMatrix* w;
+  View out;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -63,6 +69,11 @@ class Backend {
 
   // out[t][r] = Σc w[r][c] · in[t][c]
   virtual void matmul(const WeightMatrix& w, View in, int tokens, View out) = 0;
+  // matmul for each product, all of one input (q, k and v; gate and up): a backend may run them
+  // as one piece of work. By default, one after another.
+  virtual void matmuls(std::span<const Product> products, View in, int tokens) {
+    for (const Product& product : products) matmul(*product.w, in, tokens, product.out);
+  }
   // out[t] = row ids[t] of the table, times scale.
   virtual void embed(const WeightMatrix& table, std::span<const std::int32_t> ids, float scale, View out) = 0;
   // out[r] = in[r] / rms(in[r]) · w (or · (1 + w)), for `rows` rows of `dim`. in may equal out.

@@ -25,6 +25,7 @@ class AutoChosen final : public Backend {
   void upload(std::span<const float> vector) override { chosen_->upload(vector); }
   void read(View source, std::span<float> out) override { chosen_->read(source, out); }
   void matmul(const WeightMatrix& w, View in, int tokens, View out) override { chosen_->matmul(w, in, tokens, out); }
+  void matmuls(std::span<const Product> products, View in, int tokens) override { chosen_->matmuls(products, in, tokens); }
   void embed(const WeightMatrix& table, std::span<const std::int32_t> ids, float scale, View out) override {
     chosen_->embed(table, ids, scale, out);
   }

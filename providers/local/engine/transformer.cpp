@@ -178,9 +178,8 @@ std::span<float> Transformer::forward(std::span<const std::int32_t> tokens, KVCa
 
     // Attention.
     backend_.rms_norm(x, layer.input_norm, n, hidden, eps, plus_one, h);
-    backend_.matmul(layer.q, h, n, q);
-    backend_.matmul(layer.k, h, n, k);
-    backend_.matmul(layer.v, h, n, v);
+    const Product qkv[] = {{&layer.q, q}, {&layer.k, k}, {&layer.v, v}};
+    backend_.matmuls(qkv, h, n);
     if (!layer.q_bias.empty()) {
       backend_.add_bias(q, layer.q_bias, n);
       backend_.add_bias(k, layer.k_bias, n);
@@ -206,8 +205,8 @@ std::span<float> Transformer::forward(std::span<const std::int32_t> tokens, KVCa
     // MLP.
     const auto& mlp_norm = config_.sandwich_norms ? layer.pre_feedforward_norm : layer.post_attention_norm;
     backend_.rms_norm(x, mlp_norm, n, hidden, eps, plus_one, h);
-    backend_.matmul(layer.gate, h, n, gate);
-    backend_.matmul(layer.up, h, n, up);
+    const Product gate_up[] = {{&layer.gate, gate}, {&layer.up, up}};
+    backend_.matmuls(gate_up, h, n);
     backend_.gated_activation(gate, up, n * ffn, config_.activation, gate);
     backend_.matmul(layer.down, gate, n, delta);
     if (config_.sandwich_norms) backend_.rms_norm(delta, layer.post_feedforward_norm, n, hidden, eps, plus_one, delta);

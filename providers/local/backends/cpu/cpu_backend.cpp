@@ -73,6 +73,34 @@ class CpuBackend final : public Backend {
     for (int t = 0; t < tokens; ++t) matvec(w, in + static_cast<std::size_t>(t) * w.cols, out + static_cast<std::size_t>(t) * w.rows);
   }
 
+  // Decode's products of one input run as one parallel loop over all their rows: one hand-over
+  // to the pool instead of one per weight.
+  void matmuls(std::span<const Product> products, View in_view, int tokens) override {
+    bool integer = tokens < kBlasMinTokens;
+    for (const Product& product : products) integer = integer && cpu::integer_product_fits(*product.w);
+    if (!integer || products.empty()) return Backend::matmuls(products, in_view, tokens);
+    const WeightMatrix& first = *products.front().w;
+    std::vector<std::int64_t> starts{0};  // where each product's rows begin in the joint range
+    for (const Product& product : products) {
+      const WeightMatrix& w = *product.w;
+      if (w.cols != first.cols || w.group_size != first.group_size || w.bits() != first.bits())
+        return Backend::matmuls(products, in_view, tokens);
+      starts.push_back(starts.back() + w.rows);
+    }
+    for (int t = 0; t < tokens; ++t) {
+      prepared_.prepare(at(in_view) + static_cast<std::size_t>(t) * first.cols, first.cols, first.group_size, first.bits());
+      pool_.parallel_for(starts.back(), kRowsPerPiece, [&](std::int64_t begin, std::int64_t end) {
+        for (std::size_t p = 0; p < products.size(); ++p) {
+          const std::int64_t from = std::max(begin, starts[p]), to = std::min(end, starts[p + 1]);
+          if (from >= to) continue;
+          const WeightMatrix& w = *products[p].w;
+          float* out = at(products[p].out) + static_cast<std::size_t>(t) * w.rows;
+          kernels_.affine_rows(w, prepared_, static_cast<int>(from - starts[p]), static_cast<int>(to - starts[p]), out + (from - starts[p]));
+        }
+      });
+    }
+  }
+
   void embed(const WeightMatrix& table, std::span<const std::int32_t> ids, float scale, View out_view) override {
     float* out = at(out_view);
     for (std::size_t t = 0; t < ids.size(); ++t) {
@@ -150,7 +178,7 @@ class CpuBackend final : public Backend {
     if (activation == Activation::silu) {
       // gate · σ(gate) · up, the exponentials a slice at a time through the vector kernel.
       constexpr std::int64_t kSlice = 1024;
-      pool_.parallel_for(static_cast<std::int64_t>((n + kSlice - 1) / kSlice), 4, [&](std::int64_t first, std::int64_t last) {
+      pool_.parallel_for(static_cast<std::int64_t>((n + kSlice - 1) / kSlice), 16, [&](std::int64_t first, std::int64_t last) {
         float exponentials[kSlice];
         for (std::int64_t slice = first; slice < last; ++slice) {
           const std::size_t begin = static_cast<std::size_t>(slice * kSlice), count = std::min<std::size_t>(kSlice, n - begin);
