@@ -75,17 +75,22 @@ class CpuBackend final : public Backend {
 
   // Decode's products of one input run as one parallel loop over all their rows: one hand-over
   // to the pool instead of one per weight.
+  // On tiles, the tokens are quantized once for all of them.
   void matmuls(std::span<const Product> products, View in_view, int tokens) override {
-    bool integer = tokens < kBlasMinTokens;
-    for (const Product& product : products) integer = integer && cpu::integer_product_fits(*product.w);
-    if (!integer || products.empty()) return Backend::matmuls(products, in_view, tokens);
+    if (products.empty()) return;
     const WeightMatrix& first = *products.front().w;
+    bool alike = cpu::integer_product_fits(first);
     std::vector<std::int64_t> starts{0};  // where each product's rows begin in the joint range
     for (const Product& product : products) {
       const WeightMatrix& w = *product.w;
-      if (w.cols != first.cols || w.group_size != first.group_size || w.bits() != first.bits())
-        return Backend::matmuls(products, in_view, tokens);
+      alike = alike && cpu::integer_product_fits(w) && w.cols == first.cols && w.group_size == first.group_size && w.bits() == first.bits();
       starts.push_back(starts.back() + w.rows);
+    }
+    if (!alike || (tokens >= kBlasMinTokens && !kernels_.affine_tokens)) return Backend::matmuls(products, in_view, tokens);
+    if (tokens >= kBlasMinTokens) {
+      quantize_tokens(first, at(in_view), tokens);
+      for (const Product& product : products) tile_products(*product.w, at(product.out));
+      return;
     }
     for (int t = 0; t < tokens; ++t) {
       prepared_.prepare(at(in_view) + static_cast<std::size_t>(t) * first.cols, first.cols, first.group_size, first.bits());
@@ -234,10 +239,19 @@ class CpuBackend final : public Backend {
   // out = in · wᵀ on AMX tiles: the tokens are quantized once, then each thread takes blocks of
   // weight rows.
   void tile_matmul(const WeightMatrix& w, const float* in, int tokens, float* out) {
+    quantize_tokens(w, in, tokens);
+    tile_products(w, out);
+  }
+
+  void quantize_tokens(const WeightMatrix& w, const float* in, int tokens) {
     prepared_tokens_.reset(tokens, w.cols, w.group_size, w.bits());
     pool_.parallel_for(tokens, 4, [&](std::int64_t first, std::int64_t last) {
       prepared_tokens_.quantize(in, static_cast<int>(first), static_cast<int>(last));
     });
+  }
+
+  // out = prepared tokens · wᵀ, each thread taking blocks of weight rows.
+  void tile_products(const WeightMatrix& w, float* out) {
     const std::int64_t blocks = (w.rows + kTileRows - 1) / kTileRows;
     pool_.parallel_for(blocks, 1, [&](std::int64_t first_block, std::int64_t last_block) {
       const int first = static_cast<int>(first_block * kTileRows);

@@ -146,7 +146,82 @@ void block_times_tokens(const WeightMatrix& w, const QuantizedTokens& x, const U
   }
 }
 
+// Sixteen floats of a step, in the order its tiles hold them: for 4-bit weights the step's even
+// columns, then its odd ones (the low and high nibbles of the packed bytes).
+void ordered_step(const float* x, int step_cols, int bits, __m512* out) {
+  const int pieces = step_cols / 16;
+  if (bits != 4) {
+    for (int i = 0; i < pieces; ++i) out[i] = _mm512_loadu_ps(x + 16 * i);
+    return;
+  }
+  const __m512i evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odds = _mm512_add_epi32(evens, _mm512_set1_epi32(1));
+  for (int pair = 0; pair < pieces / 2; ++pair) {
+    const __m512 a = _mm512_loadu_ps(x + 32 * pair), b = _mm512_loadu_ps(x + 32 * pair + 16);
+    out[pair] = _mm512_permutex2var_ps(a, evens, b);
+    out[pieces / 2 + pair] = _mm512_permutex2var_ps(a, odds, b);
+  }
+}
+
 }  // namespace
+
+void QuantizedTokens::reset(int tokens_in, int cols_in, int group_size_in, int bits_in) {
+  tokens = tokens_in;
+  cols = cols_in;
+  group_size = group_size_in;
+  bits = bits_in;
+  step_cols = std::min(group_size, 64);
+  blocks = (tokens + 15) / 16;
+  const std::size_t padded = static_cast<std::size_t>(blocks) * 16;
+  high.assign(static_cast<std::size_t>(cols / step_cols) * blocks * tile_bytes(), 0);
+  low.assign(high.size(), 0);
+  step.assign(static_cast<std::size_t>(cols / group_size) * padded, 0.0f);
+  sum.assign(step.size(), 0.0f);
+}
+
+// quantize_group's arithmetic, sixteen values at a time (the sum in another order), each step
+// written straight into its tiles: four bytes of depth per tile row, this token's column.
+void QuantizedTokens::quantize(const float* x, int first, int last) {
+  const int groups = cols / group_size, steps_per_group = group_size / step_cols, pieces = step_cols / 16;
+  const std::size_t padded = static_cast<std::size_t>(blocks) * 16;
+  const __m512i tile_rows = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32(16));
+  for (int t = first; t < last; ++t) {
+    const float* row = x + static_cast<std::size_t>(t) * cols;
+    for (int g = 0; g < groups; ++g) {
+      __m512 values[8];  // a group's steps, ordered: at most 128 columns
+      for (int k = 0; k < steps_per_group; ++k)
+        ordered_step(row + static_cast<std::size_t>(g) * group_size + k * step_cols, step_cols, bits, values + k * pieces);
+      const int count = steps_per_group * pieces;
+      __m512 largest = _mm512_setzero_ps(), total = _mm512_setzero_ps();
+      for (int i = 0; i < count; ++i) {
+        largest = _mm512_max_ps(largest, _mm512_abs_ps(values[i]));
+        total = _mm512_add_ps(total, values[i]);
+      }
+      const float high_step = _mm512_reduce_max_ps(largest) / 127.0f;
+      const float inverse_high = high_step > 0 ? 1.0f / high_step : 0.0f;
+      const std::size_t at = static_cast<std::size_t>(g) * padded + t;
+      step[at] = high_step / 256.0f;
+      sum[at] = _mm512_reduce_add_ps(total);
+      constexpr int kNearest = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+      alignas(64) std::int8_t high_bytes[128], low_bytes[128];
+      for (int i = 0; i < count; ++i) {
+        const __m512 h = _mm512_roundscale_ps(_mm512_mul_ps(values[i], _mm512_set1_ps(inverse_high)), kNearest);
+        const __m512 rest = _mm512_sub_ps(values[i], _mm512_mul_ps(h, _mm512_set1_ps(high_step)));
+        __m512 l = _mm512_roundscale_ps(_mm512_mul_ps(rest, _mm512_set1_ps(inverse_high * 256.0f)), kNearest);
+        l = _mm512_min_ps(_mm512_max_ps(l, _mm512_set1_ps(-127.0f)), _mm512_set1_ps(127.0f));
+        _mm_store_si128(reinterpret_cast<__m128i*>(high_bytes + 16 * i), _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(h)));
+        _mm_store_si128(reinterpret_cast<__m128i*>(low_bytes + 16 * i), _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(l)));
+      }
+      for (int k = 0; k < steps_per_group; ++k) {
+        const int s = g * steps_per_group + k;
+        const std::size_t column = tile_offset(s, t / 16) + static_cast<std::size_t>(t % 16) * 4;
+        const __mmask16 quads = static_cast<__mmask16>((1u << (step_cols / 4)) - 1);
+        _mm512_mask_i32scatter_epi32(high.data() + column, quads, tile_rows, _mm512_loadu_si512(high_bytes + k * step_cols), 4);
+        _mm512_mask_i32scatter_epi32(low.data() + column, quads, tile_rows, _mm512_loadu_si512(low_bytes + k * step_cols), 4);
+      }
+    }
+  }
+}
 
 void affine_tokens_amx(const WeightMatrix& w, const QuantizedTokens& x, int first, int last, float* out, std::size_t out_stride) {
   const TileConfig config = tile_config(x.step_cols);

@@ -58,7 +58,8 @@ struct QuantizedTokens {
   std::vector<float> step, sum;        // [group][blocks × 16]
 
   // Sizes the buffers for `tokens` rows of `cols` and zeroes them; quantize() then fills tokens
-  // first..last of x (the whole tokens × cols matrix), so threads can share the work.
+  // first..last of x (the whole tokens × cols matrix), so threads can share the work. Both are
+  // in amx.cpp, compiled for AVX-512: only the avx512_amx path uses this layout.
   void reset(int tokens, int cols, int group_size, int bits);
   void quantize(const float* x, int first, int last);
   void prepare(const float* x, int tokens, int cols, int group_size, int bits) {
