@@ -262,34 +262,41 @@ TEST(CpuKernels, ExponentialsAreWithinAFewRoundingsOfTheLibrary) {
 }
 
 TEST(CpuKernels, AttentionMatchesTheDefinitionOnEveryPath) {
-  // Positions with rows 3 heads apart, as in a KV cache; head sizes that are and are not whole vectors.
+  // Positions with rows 3 heads apart, as in a KV cache; head sizes that are and are not whole
+  // vectors; one query, and several sharing the KV head (more than one register batch of them).
   for (int dim : {8, 64, 80, 128}) {
     for (int count : {1, 5, 17, 40}) {
-      const std::size_t stride = static_cast<std::size_t>(dim) * 3;
-      const auto q = random_values(static_cast<std::size_t>(dim), 1);
-      const auto keys = random_values(stride * count, 2), values = random_values(stride * count, 3);
-      for (float softcap : {0.0f, 2.0f}) {
-        // softmax(q·k / √dim) · v in double.
-        std::vector<double> weights(static_cast<std::size_t>(count)), expected(static_cast<std::size_t>(dim), 0.0);
-        double highest = -1e300, total = 0;
-        for (int j = 0; j < count; ++j) {
-          double score = 0;
-          for (int d = 0; d < dim; ++d) score += static_cast<double>(q[d]) * keys[j * stride + d];
-          score /= std::sqrt(static_cast<double>(dim));
-          if (softcap > 0) score = softcap * std::tanh(score / softcap);
-          weights[j] = score;
-          highest = std::max(highest, score);
-        }
-        for (auto& w : weights) total += w = std::exp(w - highest);
-        for (int j = 0; j < count; ++j)
-          for (int d = 0; d < dim; ++d) expected[d] += weights[j] / total * values[j * stride + d];
-        for (KernelPath path : supported_paths()) {
-          std::vector<float> scores(static_cast<std::size_t>(count)), out(static_cast<std::size_t>(dim) + 1, NAN);
-          kernels_for(path).attend(q.data(), keys.data(), values.data(), stride, count, dim, 1.0f / std::sqrt(static_cast<float>(dim)),
-                                   softcap, scores.data(), out.data());
-          for (int d = 0; d < dim; ++d)
-            ASSERT_NEAR(out[d], expected[d], 1e-5) << path_name(path) << " dim " << dim << " count " << count << " d " << d;
-          EXPECT_TRUE(std::isnan(out[static_cast<std::size_t>(dim)])) << "wrote past the head";
+      for (int queries : {1, 3, 7}) {
+        const std::size_t stride = static_cast<std::size_t>(dim) * 3;
+        const auto q = random_values(static_cast<std::size_t>(queries) * dim, 1);
+        const auto keys = random_values(stride * count, 2), values = random_values(stride * count, 3);
+        for (float softcap : {0.0f, 2.0f}) {
+          // softmax(q·k / √dim) · v in double, query by query.
+          std::vector<double> expected(static_cast<std::size_t>(queries) * dim, 0.0);
+          for (int i = 0; i < queries; ++i) {
+            std::vector<double> weights(static_cast<std::size_t>(count));
+            double highest = -1e300, total = 0;
+            for (int j = 0; j < count; ++j) {
+              double score = 0;
+              for (int d = 0; d < dim; ++d) score += static_cast<double>(q[i * dim + d]) * keys[j * stride + d];
+              score /= std::sqrt(static_cast<double>(dim));
+              if (softcap > 0) score = softcap * std::tanh(score / softcap);
+              weights[j] = score;
+              highest = std::max(highest, score);
+            }
+            for (auto& w : weights) total += w = std::exp(w - highest);
+            for (int j = 0; j < count; ++j)
+              for (int d = 0; d < dim; ++d) expected[i * dim + d] += weights[j] / total * values[j * stride + d];
+          }
+          for (KernelPath path : supported_paths()) {
+            std::vector<float> scores(static_cast<std::size_t>(queries) * count), out(static_cast<std::size_t>(queries) * dim + 1, NAN);
+            kernels_for(path).attend(q.data(), queries, keys.data(), values.data(), stride, count, dim,
+                                     1.0f / std::sqrt(static_cast<float>(dim)), softcap, scores.data(), out.data());
+            for (int d = 0; d < queries * dim; ++d)
+              ASSERT_NEAR(out[d], expected[d], 1e-5) << path_name(path) << " dim " << dim << " count " << count << " queries " << queries
+                                                     << " at " << d;
+            EXPECT_TRUE(std::isnan(out.back())) << "wrote past the heads";
+          }
         }
       }
     }

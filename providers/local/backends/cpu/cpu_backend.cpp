@@ -149,7 +149,7 @@ class CpuBackend final : public Backend {
     }
   }
 
-  // One task per query token and head: each query's arithmetic is the same whatever else is in
+  // Tasks by query token: each query's arithmetic is the same whatever else is in
   // the chunk, so a prompt prefilled in pieces gives a single pass's numbers (a BLAS product over
   // the chunk's queries would not: its summation order follows the matrix shapes).
   void attention(View q_view, View key_view, View value_view, int tokens, int first_position, const AttentionShape& shape,
@@ -160,18 +160,19 @@ class CpuBackend final : public Backend {
     float* out = at(out_view);
     const int group = shape.heads / shape.kv_heads;
     const std::size_t kv_stride = static_cast<std::size_t>(shape.kv_heads) * shape.head_dim;
-    pool_.parallel_for(static_cast<std::int64_t>(tokens) * shape.heads, 1, [&](std::int64_t first_task, std::int64_t last_task) {
+    // A task is one token's query heads that share a KV head.
+    pool_.parallel_for(static_cast<std::int64_t>(tokens) * shape.kv_heads, 1, [&](std::int64_t first_task, std::int64_t last_task) {
       thread_local std::vector<float> scores;
       for (std::int64_t task = first_task; task < last_task; ++task) {
-        const int t = static_cast<int>(task / shape.heads), h = static_cast<int>(task % shape.heads);
+        const int t = static_cast<int>(task / shape.kv_heads), kv_head = static_cast<int>(task % shape.kv_heads);
         const int position = first_position + t;
         const int first = shape.window > 0 ? std::max(0, position - shape.window + 1) : 0;
         const int count = position - first + 1;
-        scores.resize(static_cast<std::size_t>(count));
-        const std::size_t row = static_cast<std::size_t>(t) * shape.heads + h;
-        const std::size_t kv_offset = first * kv_stride + static_cast<std::size_t>(h / group) * shape.head_dim;
-        kernels_.attend(q + row * shape.head_dim, key_cache + kv_offset, value_cache + kv_offset, kv_stride, count, shape.head_dim,
-                        shape.scale, shape.softcap, scores.data(), out + row * shape.head_dim);
+        scores.resize(static_cast<std::size_t>(group) * count);
+        const std::size_t head = static_cast<std::size_t>(t) * shape.heads + static_cast<std::size_t>(kv_head) * group;
+        const std::size_t kv_offset = first * kv_stride + static_cast<std::size_t>(kv_head) * shape.head_dim;
+        kernels_.attend(q + head * shape.head_dim, group, key_cache + kv_offset, value_cache + kv_offset, kv_stride, count,
+                        shape.head_dim, shape.scale, shape.softcap, scores.data(), out + head * shape.head_dim);
       }
     });
   }

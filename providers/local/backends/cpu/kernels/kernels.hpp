@@ -85,11 +85,12 @@ struct Kernels {
   void (*axpy)(float a, const float* x, float* y, int n);
   // x[i] = e^x[i], to about a float's rounding.
   void (*exp)(float* x, int n);
-  // One query against `count` cached positions (rows `stride` floats apart, `dim` used):
-  // out = softmax(soft-capped scale · q·kᵀ) · v. `scores` holds count floats. A query's result
-  // depends on nothing but its arguments, so a prompt gives the same numbers in any chunking.
-  void (*attend)(const float* q, const float* keys, const float* values, std::size_t stride, int count, int dim, float scale,
-                 float softcap, float* scores, float* out);
+  // `queries` query heads that share one KV head (q and out: that many rows of `dim`) against
+  // `count` cached positions (rows `stride` floats apart): out = softmax(soft-capped scale · q·kᵀ)
+  // · v. `scores` holds queries × count floats. A query's result depends on nothing but its
+  // arguments, so a prompt gives the same numbers in any chunking.
+  void (*attend)(const float* q, int queries, const float* keys, const float* values, std::size_t stride, int count, int dim,
+                 float scale, float softcap, float* scores, float* out);
   // Rows first..last of any weight widened to float32, one after another (prefill's BLAS path).
   void (*widen_rows)(const WeightMatrix& w, int first, int last, float* out);
   // Rows first..last of affine w times every token of x: out[t · out_stride + r - first]. Only

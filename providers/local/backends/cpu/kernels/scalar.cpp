@@ -62,8 +62,8 @@ void exp(float* x, int n) {
   for (int i = 0; i < n; ++i) x[i] = std::exp(x[i]);
 }
 
-void attend(const float* q, const float* keys, const float* values, std::size_t stride, int count, int dim, float scale,
-            float softcap, float* scores, float* out) {
+void attend_one(const float* q, const float* keys, const float* values, std::size_t stride, int count, int dim, float scale,
+                float softcap, float* scores, float* out) {
   float highest = -INFINITY;
   for (int j = 0; j < count; ++j) {
     float score = dot(q, keys + j * stride, dim) * scale;
@@ -76,6 +76,13 @@ void attend(const float* q, const float* keys, const float* values, std::size_t 
   std::fill(out, out + dim, 0.0f);
   for (int j = 0; j < count; ++j) axpy(scores[j], values + j * stride, out, dim);
   for (int d = 0; d < dim; ++d) out[d] /= total;
+}
+
+void attend(const float* q, int queries, const float* keys, const float* values, std::size_t stride, int count, int dim,
+            float scale, float softcap, float* scores, float* out) {
+  for (int i = 0; i < queries; ++i)
+    attend_one(q + static_cast<std::size_t>(i) * dim, keys, values, stride, count, dim, scale, softcap,
+               scores + static_cast<std::size_t>(i) * count, out + static_cast<std::size_t>(i) * dim);
 }
 
 }  // namespace
