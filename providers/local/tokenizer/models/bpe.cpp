@@ -62,7 +62,9 @@ std::unique_ptr<BpeModel> BpeModel::from_json(const JsonField& model) {
 
   const JsonField merges = model["merges"];
   if (!merges.is_array()) merges.expected("an array of merges");
-  bpe->merges_.reserve(merges.size());
+  std::size_t slots = 1;
+  while (slots < merges.size() + merges.size() / 2 + 1) slots *= 2;  // at most two thirds full
+  bpe->merge_slots_.assign(slots, Merge{});
   for (size_t rank = 0; rank < merges.size(); ++rank) {
     const JsonField entry = merges.at(rank);
     const auto [left, right] = parse_merge(entry);
@@ -78,7 +80,7 @@ std::unique_ptr<BpeModel> BpeModel::from_json(const JsonField& model) {
     require(left_id, left);
     require(right_id, right);
     require(merged_id, merged);
-    bpe->merges_[pair_key(*left_id, *right_id)] = Merge{static_cast<uint32_t>(rank), *merged_id};
+    bpe->add_merge(Merge{pair_key(*left_id, *right_id), static_cast<uint32_t>(rank), *merged_id});
   }
 
   if (const auto unk = model.optional("unk_token")) {
@@ -92,6 +94,34 @@ std::unique_ptr<BpeModel> BpeModel::from_json(const JsonField& model) {
     bpe->byte_fallback_ids_[byte] = bpe->token_to_id(name).value_or(-1);
   }
   return bpe;
+}
+
+namespace {
+
+std::size_t merge_slot(uint64_t pair, std::size_t slots) {
+  return static_cast<std::size_t>((pair * 0x9E3779B97F4A7C15ull) >> 32) & (slots - 1);  // Fibonacci hashing
+}
+
+}  // namespace
+
+void BpeModel::add_merge(const Merge& merge) {
+  for (std::size_t i = merge_slot(merge.pair, merge_slots_.size());; i = (i + 1) & (merge_slots_.size() - 1)) {
+    Merge& slot = merge_slots_[i];
+    if (slot.pair == kNoPair || slot.pair == merge.pair) {
+      slot = merge;
+      return;
+    }
+  }
+}
+
+const BpeModel::Merge* BpeModel::find_merge(int32_t left, int32_t right) const {
+  if (merge_slots_.empty()) return nullptr;
+  const uint64_t pair = pair_key(left, right);
+  for (std::size_t i = merge_slot(pair, merge_slots_.size());; i = (i + 1) & (merge_slots_.size() - 1)) {
+    const Merge& slot = merge_slots_[i];
+    if (slot.pair == pair) return &slot;
+    if (slot.pair == kNoPair) return nullptr;
+  }
 }
 
 void BpeModel::index_vocabulary() {
@@ -190,8 +220,7 @@ void BpeModel::merge(std::vector<int32_t>& symbols, std::vector<uint32_t>& lengt
   const auto consider = [&](int32_t left) {
     const int32_t right = next[left];
     if (right < 0) return;
-    const auto found = merges_.find(pair_key(symbols[left], symbols[right]));
-    if (found != merges_.end()) queue.push({found->second.rank, left, found->second.merged_id});
+    if (const Merge* found = find_merge(symbols[left], symbols[right])) queue.push({found->rank, left, found->merged_id});
   };
   for (size_t i = 0; i + 1 < count; ++i) consider(static_cast<int32_t>(i));
 
@@ -201,8 +230,8 @@ void BpeModel::merge(std::vector<int32_t>& symbols, std::vector<uint32_t>& lengt
     const int32_t left = top.position;
     if (lengths[left] == 0 || next[left] < 0) continue;
     const int32_t right = next[left];
-    const auto current = merges_.find(pair_key(symbols[left], symbols[right]));
-    if (current == merges_.end() || current->second.merged_id != top.merged_id) continue;  // stale
+    const Merge* current = find_merge(symbols[left], symbols[right]);
+    if (!current || current->merged_id != top.merged_id) continue;  // stale
     symbols[left] = top.merged_id;
     lengths[left] += lengths[right];
     lengths[right] = 0;

@@ -38,12 +38,16 @@ class BpeModel {
     size_t operator()(std::string_view text) const noexcept { return std::hash<std::string_view>{}(text); }
   };
   struct Merge {
-    uint32_t rank;
-    int32_t merged_id;
+    uint64_t pair = kNoPair;  // pair_key(left, right)
+    uint32_t rank = 0;
+    int32_t merged_id = 0;
   };
+  static constexpr uint64_t kNoPair = ~uint64_t{0};  // ids are never negative, so no pair has this key
   static uint64_t pair_key(int32_t left, int32_t right) {
     return (static_cast<uint64_t>(static_cast<uint32_t>(left)) << 32) | static_cast<uint32_t>(right);
   }
+  void add_merge(const Merge& merge);  // a later merge of the same pair replaces the earlier
+  const Merge* find_merge(int32_t left, int32_t right) const;
 
   void split_into_symbols(std::string_view piece, std::vector<int32_t>& symbols, std::vector<uint32_t>& lengths) const;
   void merge(std::vector<int32_t>& symbols, std::vector<uint32_t>& lengths) const;
@@ -56,7 +60,8 @@ class BpeModel {
   std::unordered_map<std::string, int32_t, Hash, std::equal_to<>> vocab_aliases_;  // further tokens for an id already taken
   std::vector<std::string> tokens_by_id_;
   std::vector<bool> id_present_;
-  std::unordered_map<uint64_t, Merge> merges_;
+  // (left, right) → merge, open addressing: 150k merges cost 4 MiB here instead of ~7 in a node-based map.
+  std::vector<Merge> merge_slots_;
   std::optional<std::string> unk_token_;
   std::optional<int32_t> unk_id_;
   std::string continuing_subword_prefix_;
