@@ -109,6 +109,15 @@ const Kernels& kernels_for(KernelPath path);  // throws Error(config) when the p
 // avx512_vnni, avx512_amx); an unknown or unsupported name is an error, never a silent fallback.
 const Kernels& active_kernels();
 
+// Kernels::attend through a kernel that takes one query: each query in turn.
+template <void (*AttendOne)(const float*, const float*, const float*, std::size_t, int, int, float, float, float*, float*)>
+void attend_each(const float* q, int queries, const float* keys, const float* values, std::size_t stride, int count, int dim,
+                 float scale, float softcap, float* scores, float* out) {
+  for (int i = 0; i < queries; ++i)
+    AttendOne(q + static_cast<std::size_t>(i) * dim, keys, values, stride, count, dim, scale, softcap,
+              scores + static_cast<std::size_t>(i) * count, out + static_cast<std::size_t>(i) * dim);
+}
+
 // widen_rows without SIMD (scalar.cpp): the paths that have nothing faster use it.
 void dequantize_rows(const WeightMatrix& w, int first, int last, float* out);
 

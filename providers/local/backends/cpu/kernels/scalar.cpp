@@ -78,19 +78,12 @@ void attend_one(const float* q, const float* keys, const float* values, std::siz
   for (int d = 0; d < dim; ++d) out[d] /= total;
 }
 
-void attend(const float* q, int queries, const float* keys, const float* values, std::size_t stride, int count, int dim,
-            float scale, float softcap, float* scores, float* out) {
-  for (int i = 0; i < queries; ++i)
-    attend_one(q + static_cast<std::size_t>(i) * dim, keys, values, stride, count, dim, scale, softcap,
-               scores + static_cast<std::size_t>(i) * count, out + static_cast<std::size_t>(i) * dim);
-}
-
 }  // namespace
 
 void dequantize_rows(const WeightMatrix& w, int first, int last, float* out) {
   for (int r = first; r < last; ++r) w.dequantize_row(r, out + static_cast<std::size_t>(r - first) * w.cols);
 }
 
-const Kernels kScalarKernels{KernelPath::scalar, affine_rows, float_rows, dot, axpy, exp, attend, dequantize_rows, nullptr};
+const Kernels kScalarKernels{KernelPath::scalar, affine_rows, float_rows, dot, axpy, exp, attend_each<attend_one>, dequantize_rows, nullptr};
 
 }  // namespace switchboard::local::cpu
