@@ -41,7 +41,10 @@ struct UnpackedRows {
 
   void unpack(const WeightMatrix& w, int step_cols, int first, int count) {
     const int steps = w.cols / step_cols, groups = w.cols / w.group_size;
-    values.assign(static_cast<std::size_t>(steps) * kBlockRows * step_cols, 0);
+    // Only a partial block has rows to leave zero; a whole one is overwritten below.
+    const std::size_t size = static_cast<std::size_t>(steps) * kBlockRows * step_cols;
+    if (count < kBlockRows) values.assign(size, 0);
+    else values.resize(size);
     scales.assign(static_cast<std::size_t>(groups) * kBlockRows, 0.0f);
     biases.assign(scales.size(), 0.0f);
     const __m256i nibble = _mm256_set1_epi8(0x0F);
@@ -139,10 +142,15 @@ void block_times_tokens(const WeightMatrix& w, const QuantizedTokens& x, const U
     const int last = x.blocks - 1;
     add_group(sums[last & 1], step + last * 16, sum + last * 16, scale, bias, totals + last * kBlockRows);
   }
+  // Out token by token: a token's sixteen rows are a column of totals, gathered in one load.
+  const __m512i column = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32(16));
   for (int t = 0; t < x.tokens; ++t) {
-    const float (*block_totals)[16] = totals + (t / 16) * kBlockRows;
+    const float* block_totals = totals[(t / 16) * kBlockRows] + t % 16;
     float* to = out + static_cast<std::size_t>(t) * out_stride;
-    for (int i = 0; i < rows; ++i) to[i] = block_totals[i][t % 16];
+    for (int half = 0; half * 16 < rows; ++half) {
+      const __mmask16 mask = rows - half * 16 >= 16 ? __mmask16(0xFFFF) : static_cast<__mmask16>((1u << (rows - half * 16)) - 1);
+      _mm512_mask_storeu_ps(to + half * 16, mask, _mm512_i32gather_ps(column, block_totals + half * 16 * 16, 4));
+    }
   }
 }
 
