@@ -63,37 +63,39 @@ class CpuBackend final : public Backend {
   void upload(std::span<const float>) override {}
   void read(View source, std::span<float> out) override { std::copy_n(at(source), out.size(), out.data()); }
 
-  void matmul(const WeightMatrix& w, View in_view, int tokens, View out_view) override {
-    const float* in = at(in_view);
-    float* out = at(out_view);
-    if (tokens >= kBlasMinTokens) {
-      if (kernels_.affine_tokens && cpu::integer_product_fits(w)) return tile_matmul(w, in, tokens, out);
-      return blas_matmul(w, in, tokens, out);
-    }
-    for (int t = 0; t < tokens; ++t) matvec(w, in + static_cast<std::size_t>(t) * w.cols, out + static_cast<std::size_t>(t) * w.rows);
+  void matmul(const WeightMatrix& w, View in, int tokens, View out) override {
+    const Product product{&w, out};
+    matmuls({&product, 1}, in, tokens);
   }
 
-  // Decode's products of one input run as one parallel loop over all their rows: one hand-over
-  // to the pool instead of one per weight.
-  // On tiles, the tokens are quantized once for all of them.
+  // Products of one input (q/k/v, gate/up, or a single weight) as one piece of work: in decode
+  // one parallel loop over all their rows, in prefill tile products of tokens quantized once.
   void matmuls(std::span<const Product> products, View in_view, int tokens) override {
-    if (products.empty()) return;
-    const WeightMatrix& first = *products.front().w;
-    bool alike = cpu::integer_product_fits(first);
-    std::vector<std::int64_t> starts{0};  // where each product's rows begin in the joint range
-    for (const Product& product : products) {
-      const WeightMatrix& w = *product.w;
-      alike = alike && cpu::integer_product_fits(w) && w.cols == first.cols && w.group_size == first.group_size && w.bits() == first.bits();
-      starts.push_back(starts.back() + w.rows);
+    const float* in = at(in_view);
+    if (!integer_products_alike(products)) {
+      for (const Product& product : products) {
+        const WeightMatrix& w = *product.w;
+        float* out = at(product.out);
+        if (tokens >= kBlasMinTokens) blas_matmul(w, in, tokens, out);
+        else
+          for (int t = 0; t < tokens; ++t) float_matvec(w, in + static_cast<std::size_t>(t) * w.cols, out + static_cast<std::size_t>(t) * w.rows);
+      }
+      return;
     }
-    if (!alike || (tokens >= kBlasMinTokens && !kernels_.affine_tokens)) return Backend::matmuls(products, in_view, tokens);
+    const WeightMatrix& first = *products.front().w;
     if (tokens >= kBlasMinTokens) {
-      quantize_tokens(first, at(in_view), tokens);
+      if (!kernels_.affine_tokens) {
+        for (const Product& product : products) blas_matmul(*product.w, in, tokens, at(product.out));
+        return;
+      }
+      quantize_tokens(first, in, tokens);
       for (const Product& product : products) tile_products(*product.w, at(product.out));
       return;
     }
+    std::vector<std::int64_t> starts{0};  // where each product's rows begin in the joint range
+    for (const Product& product : products) starts.push_back(starts.back() + product.w->rows);
     for (int t = 0; t < tokens; ++t) {
-      prepared_.prepare(at(in_view) + static_cast<std::size_t>(t) * first.cols, first.cols, first.group_size, first.bits());
+      prepared_.prepare(in + static_cast<std::size_t>(t) * first.cols, first.cols, first.group_size, first.bits());
       pool_.parallel_for(starts.back(), kRowsPerPiece, [&](std::int64_t begin, std::int64_t end) {
         for (std::size_t p = 0; p < products.size(); ++p) {
           const std::int64_t from = std::max(begin, starts[p]), to = std::min(end, starts[p + 1]);
@@ -222,28 +224,28 @@ class CpuBackend final : public Backend {
   }
 
  private:
-  void matvec(const WeightMatrix& w, const float* x, float* out) {
-    if (cpu::integer_product_fits(w)) {
-      prepared_.prepare(x, w.cols, w.group_size, w.bits());
-      pool_.parallel_for(w.rows, kRowsPerPiece, [&](std::int64_t first, std::int64_t last) {
-        kernels_.affine_rows(w, prepared_, static_cast<int>(first), static_cast<int>(last), out + first);
-      });
-      return;
+  // Whether the integer kernels take every product and one quantized input serves them all.
+  static bool integer_products_alike(std::span<const Product> products) {
+    if (products.empty()) return false;
+    const WeightMatrix& first = *products.front().w;
+    for (const Product& product : products) {
+      const WeightMatrix& w = *product.w;
+      if (!cpu::integer_product_fits(w) || w.cols != first.cols || w.group_size != first.group_size || w.bits() != first.bits())
+        return false;
     }
-    // Affine shapes the integer kernels cannot take go through the scalar float path.
+    return true;
+  }
+
+  // Weights the integer kernels cannot take, one token: f32/f16/bf16 through the path's float
+  // kernel, odd affine shapes through the scalar one.
+  void float_matvec(const WeightMatrix& w, const float* x, float* out) {
     const auto& kernels = w.quantized() ? cpu::kScalarKernels : kernels_;
     pool_.parallel_for(w.rows, kRowsPerPiece, [&](std::int64_t first, std::int64_t last) {
       kernels.float_rows(w, x, static_cast<int>(first), static_cast<int>(last), out + first);
     });
   }
 
-  // out = in · wᵀ on AMX tiles: the tokens are quantized once, then each thread takes blocks of
-  // weight rows.
-  void tile_matmul(const WeightMatrix& w, const float* in, int tokens, float* out) {
-    quantize_tokens(w, in, tokens);
-    tile_products(w, out);
-  }
-
+  // The tokens quantized for tile products, split across the pool.
   void quantize_tokens(const WeightMatrix& w, const float* in, int tokens) {
     prepared_tokens_.reset(tokens, w.cols, w.group_size, w.bits());
     pool_.parallel_for(tokens, 4, [&](std::int64_t first, std::int64_t last) {
