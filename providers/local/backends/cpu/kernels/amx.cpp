@@ -181,10 +181,13 @@ void QuantizedTokens::reset(int tokens_in, int cols_in, int group_size_in, int b
   step_cols = std::min(group_size, 64);
   blocks = (tokens + 15) / 16;
   const std::size_t padded = static_cast<std::size_t>(blocks) * 16;
-  high.assign(static_cast<std::size_t>(cols / step_cols) * blocks * tile_bytes(), 0);
-  low.assign(high.size(), 0);
-  step.assign(static_cast<std::size_t>(cols / group_size) * padded, 0.0f);
-  sum.assign(step.size(), 0.0f);
+  const std::size_t bytes = static_cast<std::size_t>(cols / step_cols) * blocks * tile_bytes();
+  const std::size_t factors = static_cast<std::size_t>(cols / group_size) * padded;
+  if (tokens % 16 == 0) {  // quantize() writes every byte
+    high.resize(bytes), low.resize(bytes), step.resize(factors), sum.resize(factors);
+  } else {  // the missing tokens of the last block must be zeros
+    high.assign(bytes, 0), low.assign(bytes, 0), step.assign(factors, 0.0f), sum.assign(factors, 0.0f);
+  }
 }
 
 // quantize_group's arithmetic, sixteen values at a time (the sum in another order), each step

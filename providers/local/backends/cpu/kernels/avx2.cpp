@@ -200,27 +200,8 @@ void exp(float* x, int n) {
   }
 }
 
-void attend_one(const float* q, const float* keys, const float* values, std::size_t stride, int count, int dim, float scale,
-                float softcap, float* scores, float* out) {
-  float highest = -INFINITY;
-  for (int j = 0; j < count; ++j) {
-    float score = dot(q, keys + j * stride, dim) * scale;
-    if (softcap > 0) score = softcap * std::tanh(score / softcap);
-    scores[j] = score;
-    highest = std::max(highest, score);
-  }
-  for (int j = 0; j < count; ++j) scores[j] -= highest;
-  exp(scores, count);
-  float total = 0;
-  for (int j = 0; j < count; ++j) total += scores[j];
-  std::fill(out, out + dim, 0.0f);
-  for (int j = 0; j < count; ++j) axpy(scores[j], values + j * stride, out, dim);
-  const float inverse = 1.0f / total;
-  for (int d = 0; d < dim; ++d) out[d] *= inverse;
-}
-
 }  // namespace
 
-const Kernels kAvx2Kernels{KernelPath::avx2, affine_rows, float_rows, dot, axpy, exp, attend_each<attend_one>, dequantize_rows, nullptr};
+const Kernels kAvx2Kernels{KernelPath::avx2, affine_rows, float_rows, dot, axpy, exp, attend_each<attend_one<dot, axpy, exp>>, dequantize_rows, nullptr};
 
 }  // namespace switchboard::local::cpu

@@ -8,6 +8,8 @@
 // product keeps about 16 bits of x (float32 answers to ~1e-5) while the inner loop is byte
 // arithmetic (VNNI's vpdpbusd, or vpmaddubsw) straight on the packed weights.
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -57,9 +59,10 @@ struct QuantizedTokens {
   std::vector<std::int8_t> high, low;  // [step][block] tiles of step_cols × 16 bytes
   std::vector<float> step, sum;        // [group][blocks × 16]
 
-  // Sizes the buffers for `tokens` rows of `cols` and zeroes them; quantize() then fills tokens
-  // first..last of x (the whole tokens × cols matrix), so threads can share the work. Both are
-  // in amx.cpp, compiled for AVX-512: only the avx512_amx path uses this layout.
+  // Sizes the buffers for `tokens` rows of `cols`, zeroing the last block's missing tokens;
+  // quantize() then fills tokens first..last of x (the whole tokens × cols matrix), so threads
+  // can share the work. Both are in amx.cpp, compiled for AVX-512: only the avx512_amx path uses
+  // this layout.
   void reset(int tokens, int cols, int group_size, int bits);
   void quantize(const float* x, int first, int last);
   void prepare(const float* x, int tokens, int cols, int group_size, int bits) {
@@ -108,6 +111,27 @@ const Kernels& kernels_for(KernelPath path);  // throws Error(config) when the p
 // The best supported path, or the one SWITCHBOARD_CPU_KERNELS names (scalar, avx2, avx512,
 // avx512_vnni, avx512_amx); an unknown or unsupported name is an error, never a silent fallback.
 const Kernels& active_kernels();
+
+// One query's attention from a path's dot, axpy and exp: the paths without a faster one use it.
+template <float (*Dot)(const float*, const float*, int), void (*Axpy)(float, const float*, float*, int), void (*Exp)(float*, int)>
+void attend_one(const float* q, const float* keys, const float* values, std::size_t stride, int count, int dim, float scale,
+                float softcap, float* scores, float* out) {
+  float highest = -INFINITY;
+  for (int j = 0; j < count; ++j) {
+    float score = Dot(q, keys + j * stride, dim) * scale;
+    if (softcap > 0) score = softcap * std::tanh(score / softcap);
+    scores[j] = score;
+    highest = std::max(highest, score);
+  }
+  for (int j = 0; j < count; ++j) scores[j] -= highest;
+  Exp(scores, count);
+  float total = 0;
+  for (int j = 0; j < count; ++j) total += scores[j];
+  std::fill(out, out + dim, 0.0f);
+  for (int j = 0; j < count; ++j) Axpy(scores[j], values + j * stride, out, dim);
+  const float inverse = 1.0f / total;
+  for (int d = 0; d < dim; ++d) out[d] *= inverse;
+}
 
 // Kernels::attend through a kernel that takes one query: each query in turn.
 template <void (*AttendOne)(const float*, const float*, const float*, std::size_t, int, int, float, float, float*, float*)>

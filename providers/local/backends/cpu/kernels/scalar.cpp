@@ -62,28 +62,12 @@ void exp(float* x, int n) {
   for (int i = 0; i < n; ++i) x[i] = std::exp(x[i]);
 }
 
-void attend_one(const float* q, const float* keys, const float* values, std::size_t stride, int count, int dim, float scale,
-                float softcap, float* scores, float* out) {
-  float highest = -INFINITY;
-  for (int j = 0; j < count; ++j) {
-    float score = dot(q, keys + j * stride, dim) * scale;
-    if (softcap > 0) score = softcap * std::tanh(score / softcap);
-    scores[j] = score;
-    highest = std::max(highest, score);
-  }
-  float total = 0;
-  for (int j = 0; j < count; ++j) total += scores[j] = std::exp(scores[j] - highest);
-  std::fill(out, out + dim, 0.0f);
-  for (int j = 0; j < count; ++j) axpy(scores[j], values + j * stride, out, dim);
-  for (int d = 0; d < dim; ++d) out[d] /= total;
-}
-
 }  // namespace
 
 void dequantize_rows(const WeightMatrix& w, int first, int last, float* out) {
   for (int r = first; r < last; ++r) w.dequantize_row(r, out + static_cast<std::size_t>(r - first) * w.cols);
 }
 
-const Kernels kScalarKernels{KernelPath::scalar, affine_rows, float_rows, dot, axpy, exp, attend_each<attend_one>, dequantize_rows, nullptr};
+const Kernels kScalarKernels{KernelPath::scalar, affine_rows, float_rows, dot, axpy, exp, attend_each<attend_one<dot, axpy, exp>>, dequantize_rows, nullptr};
 
 }  // namespace switchboard::local::cpu
