@@ -4,6 +4,9 @@
 
 #include <cblas.h>
 
+#include <cstring>
+#include <sys/mman.h>
+#include <cstdlib>
 #include <random>
 
 #include <benchmark/benchmark.h>
@@ -56,6 +59,54 @@ void affine_matvec(benchmark::State& state, KernelPath path, int rows, int cols,
     benchmark::DoNotOptimize(out.data());
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * w.bytes()));
+}
+
+// `copies` copies of `w` stacked into one matrix: a working set far larger than the caches
+// without quantizing gigabytes of floats.
+WeightMatrix stacked(const WeightMatrix& w, int copies, bool huge) {
+  const std::size_t values = w.row_bytes() * w.rows, factors = static_cast<std::size_t>(w.rows) * (w.cols / w.group_size) * 2;
+  WeightMatrix big;
+  big.format = w.format;
+  big.rows = w.rows * copies;
+  big.cols = w.cols;
+  big.group_size = w.group_size;
+  big.scale_dtype = w.scale_dtype;
+  const std::size_t total = (values + 2 * factors) * copies;
+  std::byte* data;
+  if (huge) {
+    data = static_cast<std::byte*>(std::aligned_alloc(1 << 21, (total + (1 << 21) - 1) & ~std::size_t((1 << 21) - 1)));
+    madvise(data, total, MADV_HUGEPAGE);
+  } else {
+    big.owned.resize(total);
+    data = big.owned.data();
+  }
+  std::byte* scales = data + values * copies;
+  std::byte* biases = scales + factors * copies;
+  for (int c = 0; c < copies; ++c) {
+    std::memcpy(data + values * c, w.data, values);
+    std::memcpy(scales + factors * c, w.scales, factors);
+    std::memcpy(biases + factors * c, w.biases, factors);
+  }
+  big.data = data;
+  big.scales = scales;
+  big.biases = biases;
+  return big;
+}
+
+// A decode step's weight stream as the backend reads it: 64 products of 8192 × 2048 4-bit rows
+// (Llama-3.2-1B's gate/up, 600 MB in all), each from memory, through the thread pool. Its
+// bytes_per_second over bench_memory_bandwidth's is the share of the roofline the kernels and
+// the pool reach before the rest of a forward pass takes its part.
+void backend_stream(benchmark::State& state) {
+  constexpr int kProducts = 64, kRows = 8192, kCols = 2048;
+  auto backend = make_cpu_backend(static_cast<int>(state.range(0)));
+  const WeightMatrix all = stacked(random_matrix(kRows, kCols, 4), kProducts, state.range(1) != 0);
+  std::vector<WeightMatrix> products;
+  for (int p = 0; p < kProducts; ++p) products.push_back(all.row_range(p * kRows, kRows, "product"));
+  auto in = backend->allocate(kCols), out = backend->allocate(kRows);
+  for (auto _ : state)
+    for (const auto& w : products) backend->matmul(w, View{in.get()}, 1, View{out.get()});
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * all.bytes()));
 }
 
 // Two rows in turn: prepare() skips a row it has just prepared.
@@ -183,6 +234,7 @@ void register_all() {
   for (const auto& [name, body] : strategies)
     benchmark::RegisterBenchmark(name, body)->Arg(1)->Arg(2)->Arg(3)->Arg(4)->Arg(8)->Arg(32)->Arg(128)->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark("backend_matvec/q4/ffn_up", backend_matvec)->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond)->UseRealTime();
+  benchmark::RegisterBenchmark("backend_stream/q4/8192x2048x64", backend_stream)->Args({1, 0})->Args({2, 0})->Args({2, 1})->Unit(benchmark::kMillisecond)->UseRealTime();
 }
 
 }  // namespace

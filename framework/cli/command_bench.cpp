@@ -6,7 +6,10 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <optional>
 #include <sstream>
+#include <thread>
 
 #include <switchboard/switchboard.hpp>
 
@@ -14,6 +17,7 @@
 #include "exit_codes.hpp"
 #include "generation_flags.hpp"
 #include "output.hpp"
+#include "read_bandwidth.hpp"
 #include "runtime_access.hpp"
 
 namespace switchboard::cli {
@@ -37,10 +41,57 @@ Spread spread_of(std::vector<double> values) {
 json to_json(const Spread& s) { return {{"min", s.min}, {"median", s.median}, {"max", s.max}}; }
 
 std::int64_t peak_rss_bytes() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoll(line.substr(6)) * 1024;  // "VmHWM:  123 kB"
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   return static_cast<std::int64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
 }
+
+// Starts the peak-RSS mark again from the current RSS, so the probe's buffer, freed before,
+// is not counted as the model's. False where the system does not allow it.
+bool restart_peak_rss() {
+  std::ofstream clear("/proc/self/clear_refs");
+  return static_cast<bool>(clear << "5" << std::flush);
+}
+
+// Decode on the CPU reads every weight once per token, so its ceiling is read bandwidth over
+// weight bytes per token. Measured beside each repetition: on a shared host both move.
+class Roofline {
+ public:
+  explicit Roofline(int threads)
+      : threads_(threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))) {
+    peak_before_ = peak_rss_bytes();
+    available_ = restart_peak_rss();
+  }
+
+  // Without a way to restart the peak-RSS mark the probe's buffer would count as the model's,
+  // so there is no roofline then.
+  bool available() const { return available_; }
+
+  void measure_now() {
+    peak_before_ = std::max(peak_before_, peak_rss_bytes());
+    {
+      const ReadBandwidthProbe probe;
+      bandwidth_.push_back(probe.measure(threads_));
+    }
+    restart_peak_rss();
+  }
+  void add_decode(double tokens_per_second, std::int64_t weight_bytes_per_token) {
+    share_.push_back(tokens_per_second * static_cast<double>(weight_bytes_per_token) / bandwidth_.back());
+  }
+  // Peak RSS of everything but the probe's buffers.
+  std::int64_t peak_rss() const { return std::max(peak_before_, peak_rss_bytes()); }
+  const std::vector<double>& bandwidth() const { return bandwidth_; }
+  const std::vector<double>& share() const { return share_; }
+
+ private:
+  int threads_;
+  bool available_ = false;
+  std::vector<double> bandwidth_, share_;
+  std::int64_t peak_before_ = 0;
+};
 
 // A catalog of one local model, so --backend and --threads apply whatever the catalog says.
 Catalog bench_catalog(const fs::path& folder, const std::string& backend, int threads, int context) {
@@ -113,9 +164,18 @@ int run(const CommandContext& context) {
     words = std::max(1, words + prompt_tokens - measured_prompt);
   }
 
+  const ModelInfo info = model->info();
+  std::optional<Roofline> roofline;
+  if (backend == "cpu" && info.weight_bytes_per_token > 0) roofline.emplace(threads);
+  if (roofline && !roofline->available()) {
+    print_note("switchboard: cannot restart the peak-RSS mark (/proc/self/clear_refs), so no roofline is measured");
+    roofline.reset();
+  }
+
   std::vector<double> prefill, decode, ttft;
   std::int64_t generated = 0;
   for (int rep = 0; rep < repetitions; ++rep) {
+    if (roofline) roofline->measure_now();
     request.prompt = prompt_of(words, rep);
     const Completion done = model->generate(request);
     if (done.error) throw CommandFailure(kExitFailure, {std::string("repetition failed: ") + done.error->what()});
@@ -123,9 +183,9 @@ int run(const CommandContext& context) {
     decode.push_back(done.timings.tokens_per_second);
     ttft.push_back(done.timings.time_to_first_token_ms);
     generated = done.usage.completion_tokens;
+    if (roofline) roofline->add_decode(done.timings.tokens_per_second, info.weight_bytes_per_token);
   }
-
-  const ModelInfo info = model->info();
+  const std::int64_t peak_rss = roofline ? roofline->peak_rss() : peak_rss_bytes();
   json report{{"model", label},
               {"backend", backend},
               {"threads", threads > 0 ? json(threads) : json("auto")},
@@ -135,15 +195,20 @@ int run(const CommandContext& context) {
               {"decode_tokens_per_s", to_json(spread_of(decode))},
               {"ttft_ms", to_json(spread_of(ttft))},
               {"load_s", load_s},
-              {"peak_rss_bytes", peak_rss_bytes()},
+              {"peak_rss_bytes", peak_rss},
               {"weight_bytes_per_token", info.weight_bytes_per_token}};
+  if (roofline) {
+    report["read_bytes_per_s"] = to_json(spread_of(roofline->bandwidth()));
+    report["decode_roofline_share"] = to_json(spread_of(roofline->share()));
+  }
   if (as_json) {
     write_stdout(report.dump() + "\n");
     return kExitSuccess;
   }
-  auto line = [](const char* what, const Spread& s, const char* unit) {
+  auto line = [](const char* what, const Spread& s, const char* unit, double factor = 1) {
     char text[160];
-    std::snprintf(text, sizeof text, "%-22s min %10.2f  median %10.2f  max %10.2f  %s\n", what, s.min, s.median, s.max, unit);
+    std::snprintf(text, sizeof text, "%-22s min %10.2f  median %10.2f  max %10.2f  %s\n", what, s.min * factor, s.median * factor,
+                  s.max * factor, unit);
     return std::string(text);
   };
   std::string out = "model " + label + ", backend " + backend + ", " + std::to_string(measured_prompt) + " prompt tokens, " +
@@ -153,8 +218,13 @@ int run(const CommandContext& context) {
   out += line("time to first token", spread_of(ttft), "ms");
   char tail[200];
   std::snprintf(tail, sizeof tail, "load %.2f s, peak RSS %.1f MiB, weights read per token %.1f MiB\n", load_s,
-                static_cast<double>(peak_rss_bytes()) / (1 << 20), static_cast<double>(info.weight_bytes_per_token) / (1 << 20));
-  write_stdout(out + tail);
+                static_cast<double>(peak_rss) / (1 << 20), static_cast<double>(info.weight_bytes_per_token) / (1 << 20));
+  out += tail;
+  if (roofline) {
+    out += line("read bandwidth", spread_of(roofline->bandwidth()), "GB/s", 1e-9);
+    out += line("decode / roofline", spread_of(roofline->share()), "%", 100);
+  }
+  write_stdout(out);
   return kExitSuccess;
 }
 
@@ -166,7 +236,9 @@ Command bench_command() {
           "bench --model DIR|NAME [options]",
           "Runs a warm-up, then REPETITIONS generations of GEN_TOKENS greedy tokens after a raw prompt of\n"
           "PROMPT_TOKENS tokens, and reports each figure as min / median / max. DIR is a model folder served\n"
-          "by the local provider; NAME is a catalog model.",
+          "by the local provider; NAME is a catalog model. On the CPU backend each repetition also measures\n"
+          "the machine's read bandwidth with as many threads, and reports decode's share of the roofline\n"
+          "(read bandwidth / weight bytes per token).",
           {
               {"--model", "DIR|NAME", "a model folder, or a model of the catalog"},
               {"--backend", "cpu|vulkan", "the local provider's backend (default cpu)"},

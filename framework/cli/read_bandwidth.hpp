@@ -1,0 +1,30 @@
+#pragma once
+// How fast this machine reads memory right now: the denominator of decode's roofline
+// (tokens/s <= read bandwidth / weight bytes read per token). A shared host's bandwidth moves
+// from one minute to the next, so `switchboard bench` measures it beside each repetition
+// rather than once, elsewhere.
+
+#include <cstddef>
+
+namespace switchboard::cli {
+
+class ReadBandwidthProbe {
+ public:
+  static constexpr std::size_t kDefaultBytes = std::size_t{512} << 20;  // far larger than any last-level cache
+
+  explicit ReadBandwidthProbe(std::size_t bytes = kDefaultBytes);  // maps the buffer and touches every page
+  ~ReadBandwidthProbe();                                           // gives the memory back to the system
+  ReadBandwidthProbe(const ReadBandwidthProbe&) = delete;
+  ReadBandwidthProbe& operator=(const ReadBandwidthProbe&) = delete;
+
+  // Bytes per second over the best of `passes` reads of the whole buffer, `threads` threads
+  // each reading its own contiguous part front to back, as a decode step reads its weights.
+  double measure(int threads, int passes = 3) const;
+  std::size_t bytes() const { return bytes_; }
+
+ private:
+  std::byte* data_ = nullptr;
+  std::size_t bytes_ = 0;
+};
+
+}  // namespace switchboard::cli
