@@ -180,20 +180,20 @@ TEST(CpuKernels, EverySimdPathMatchesTheScalarPath) {
   }
 }
 
-TEST(CpuKernels, TileProductsMatchTheScalarPathForEveryToken) {
-  std::vector<KernelPath> tile_paths;
+TEST(CpuKernels, TokenProductsMatchTheScalarPathForEveryToken) {
+  std::vector<KernelPath> token_paths;
   for (KernelPath path : supported_paths())
-    if (kernels_for(path).affine_tokens) tile_paths.push_back(path);
-  if (tile_paths.empty()) GTEST_SKIP() << "this processor has no AMX: no path has tile products";
-  for (KernelPath path : tile_paths) {
+    if (kernels_for(path).affine_tokens) token_paths.push_back(path);
+  if (token_paths.empty()) GTEST_SKIP() << "this processor has neither AVX2 nor AMX: no path has token products";
+  for (KernelPath path : token_paths) {
     const Kernels& kernels = kernels_for(path);
     for (const auto& [name, w] : cases()) {
       if (!integer_product_fits(w)) continue;
-      for (int tokens : {8, 17, 33}) {  // whole and partial blocks of 16
+      for (int tokens : {8, 17, 33}) {  // whole and partial blocks (16 tokens for AMX, 2 for AVX2)
         const auto x = random_values(static_cast<std::size_t>(tokens) * w.cols, static_cast<unsigned>(tokens));
         QuantizedTokens prepared;
-        prepared.prepare(x.data(), tokens, w.cols, w.group_size, w.bits());
-        // 37 rows in two calls, the second starting inside a 32-row block: rows are not assumed aligned.
+        prepared.prepare(x.data(), tokens, w.cols, w.group_size, w.bits(), kernels.token_layout);
+        // 37 rows in two calls, the second starting inside a block of rows: rows are not assumed aligned.
         const std::size_t stride = static_cast<std::size_t>(w.rows) + 3;
         std::vector<float> got(static_cast<std::size_t>(tokens) * stride, NAN);
         kernels.affine_tokens(w, prepared, 0, 20, got.data(), stride);

@@ -1,6 +1,6 @@
 // The CPU backend: our SIMD kernels for products with one or a few tokens (decode); for many
-// (prefill), AMX tile products where the processor has them, else OpenBLAS on dequantized row
-// blocks; a thread pool splitting rows; plain loops for the rest.
+// (prefill), the path's token products (AMX tiles, AVX2 int16) where it has them, else OpenBLAS
+// on dequantized row blocks; a thread pool splitting rows; plain loops for the rest.
 
 #include <cblas.h>
 
@@ -69,7 +69,8 @@ class CpuBackend final : public Backend {
   }
 
   // Products of one input (q/k/v, gate/up, or a single weight) as one piece of work: in decode
-  // one parallel loop over all their rows, in prefill tile products of tokens quantized once.
+  // one parallel loop over all their rows, in prefill token products (AMX tiles, AVX2 int16) of
+  // tokens quantized once.
   void matmuls(std::span<const Product> products, View in_view, int tokens) override {
     const float* in = at(in_view);
     if (!integer_products_alike(products)) {
@@ -245,15 +246,16 @@ class CpuBackend final : public Backend {
     });
   }
 
-  // The tokens quantized for tile products, split across the pool.
+  // The tokens quantized for token products, split across the pool.
   void quantize_tokens(const WeightMatrix& w, const float* in, int tokens) {
-    prepared_tokens_.reset(tokens, w.cols, w.group_size, w.bits());
+    prepared_tokens_.reset(tokens, w.cols, w.group_size, w.bits(), kernels_.token_layout);
     pool_.parallel_for(tokens, 4, [&](std::int64_t first, std::int64_t last) {
       prepared_tokens_.quantize(in, static_cast<int>(first), static_cast<int>(last));
     });
   }
 
-  // out = prepared tokens · wᵀ, each thread taking blocks of weight rows.
+  // out = prepared tokens · wᵀ, each thread taking blocks of weight rows (32: AMX's block, two of
+  // the AVX2 kernel's).
   void tile_products(const WeightMatrix& w, float* out) {
     const std::int64_t blocks = (w.rows + kTileRows - 1) / kTileRows;
     pool_.parallel_for(blocks, 1, [&](std::int64_t first_block, std::int64_t last_block) {

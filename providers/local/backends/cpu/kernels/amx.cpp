@@ -102,10 +102,10 @@ void block_times_tokens(const WeightMatrix& w, const QuantizedTokens& x, const U
   const int step_cols = x.step_cols;
   const int steps_per_group = w.group_size / step_cols;
   const int groups = w.cols / w.group_size;
-  const std::size_t padded = static_cast<std::size_t>(x.blocks) * 16;
+  const std::size_t padded = static_cast<std::size_t>(x.blocks()) * 16;
   alignas(64) TileSums sums[2];
   thread_local std::vector<float> totals_storage;
-  totals_storage.assign(static_cast<std::size_t>(x.blocks) * kBlockRows * 16 + 16, 0.0f);
+  totals_storage.assign(static_cast<std::size_t>(x.blocks()) * kBlockRows * 16 + 16, 0.0f);
   // 64-byte aligned rows of 16 floats: [block][row].
   auto* totals = reinterpret_cast<float (*)[16]>((reinterpret_cast<std::uintptr_t>(totals_storage.data()) + 63) & ~std::uintptr_t{63});
   for (int g = 0; g < groups; ++g) {
@@ -113,7 +113,7 @@ void block_times_tokens(const WeightMatrix& w, const QuantizedTokens& x, const U
     const float* bias = a.biases.data() + static_cast<std::size_t>(g) * kBlockRows;
     const float* step = x.step.data() + static_cast<std::size_t>(g) * padded;
     const float* sum = x.sum.data() + static_cast<std::size_t>(g) * padded;
-    for (int block = 0; block < x.blocks; ++block) {
+    for (int block = 0; block < x.blocks(); ++block) {
       _tile_zero(0);
       _tile_zero(1);
       _tile_zero(2);
@@ -139,7 +139,7 @@ void block_times_tokens(const WeightMatrix& w, const QuantizedTokens& x, const U
       _tile_stored(3, stored[3], 64);
       if (block > 0) add_group(sums[(block - 1) & 1], step + (block - 1) * 16, sum + (block - 1) * 16, scale, bias, totals + (block - 1) * kBlockRows);
     }
-    const int last = x.blocks - 1;
+    const int last = x.blocks() - 1;
     add_group(sums[last & 1], step + last * 16, sum + last * 16, scale, bias, totals + last * kBlockRows);
   }
   // Out token by token: a token's sixteen rows are a column of totals, gathered in one load.
@@ -173,31 +173,15 @@ void ordered_step(const float* x, int step_cols, int bits, __m512* out) {
 
 }  // namespace
 
-void QuantizedTokens::reset(int tokens_in, int cols_in, int group_size_in, int bits_in) {
-  tokens = tokens_in;
-  cols = cols_in;
-  group_size = group_size_in;
-  bits = bits_in;
-  step_cols = std::min(group_size, 64);
-  blocks = (tokens + 15) / 16;
-  const std::size_t padded = static_cast<std::size_t>(blocks) * 16;
-  const std::size_t bytes = static_cast<std::size_t>(cols / step_cols) * blocks * tile_bytes();
-  const std::size_t factors = static_cast<std::size_t>(cols / group_size) * padded;
-  if (tokens % 16 == 0) {  // quantize() writes every byte
-    high.resize(bytes), low.resize(bytes), step.resize(factors), sum.resize(factors);
-  } else {  // the missing tokens of the last block must be zeros
-    high.assign(bytes, 0), low.assign(bytes, 0), step.assign(factors, 0.0f), sum.assign(factors, 0.0f);
-  }
-}
-
 // quantize_group's arithmetic, sixteen values at a time (the sum in another order), each step
 // written straight into its tiles: four bytes of depth per tile row, this token's column.
-void QuantizedTokens::quantize(const float* x, int first, int last) {
+void quantize_tiles(QuantizedTokens& x, const float* in, int first, int last) {
+  const int cols = x.cols, group_size = x.group_size, step_cols = x.step_cols, bits = x.bits;
   const int groups = cols / group_size, steps_per_group = group_size / step_cols, pieces = step_cols / 16;
-  const std::size_t padded = static_cast<std::size_t>(blocks) * 16;
+  const std::size_t padded = static_cast<std::size_t>(x.padded);
   const __m512i tile_rows = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32(16));
   for (int t = first; t < last; ++t) {
-    const float* row = x + static_cast<std::size_t>(t) * cols;
+    const float* row = in + static_cast<std::size_t>(t) * cols;
     for (int g = 0; g < groups; ++g) {
       __m512 values[8];  // a group's steps, ordered: at most 128 columns
       for (int k = 0; k < steps_per_group; ++k)
@@ -211,8 +195,8 @@ void QuantizedTokens::quantize(const float* x, int first, int last) {
       const float high_step = _mm512_reduce_max_ps(largest) / 127.0f;
       const float inverse_high = high_step > 0 ? 1.0f / high_step : 0.0f;
       const std::size_t at = static_cast<std::size_t>(g) * padded + t;
-      step[at] = high_step / 256.0f;
-      sum[at] = _mm512_reduce_add_ps(total);
+      x.step[at] = high_step / 256.0f;
+      x.sum[at] = _mm512_reduce_add_ps(total);
       constexpr int kNearest = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
       alignas(64) std::int8_t high_bytes[128], low_bytes[128];
       for (int i = 0; i < count; ++i) {
@@ -225,10 +209,10 @@ void QuantizedTokens::quantize(const float* x, int first, int last) {
       }
       for (int k = 0; k < steps_per_group; ++k) {
         const int s = g * steps_per_group + k;
-        const std::size_t column = tile_offset(s, t / 16) + static_cast<std::size_t>(t % 16) * 4;
+        const std::size_t column = static_cast<std::size_t>(t % 16) * 4;
         const __mmask16 quads = static_cast<__mmask16>((1u << (step_cols / 4)) - 1);
-        _mm512_mask_i32scatter_epi32(high.data() + column, quads, tile_rows, _mm512_loadu_si512(high_bytes + k * step_cols), 4);
-        _mm512_mask_i32scatter_epi32(low.data() + column, quads, tile_rows, _mm512_loadu_si512(low_bytes + k * step_cols), 4);
+        _mm512_mask_i32scatter_epi32(x.high_tile(s, t / 16) + column, quads, tile_rows, _mm512_loadu_si512(high_bytes + k * step_cols), 4);
+        _mm512_mask_i32scatter_epi32(x.low_tile(s, t / 16) + column, quads, tile_rows, _mm512_loadu_si512(low_bytes + k * step_cols), 4);
       }
     }
   }

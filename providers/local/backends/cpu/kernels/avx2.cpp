@@ -1,9 +1,11 @@
-// The AVX2 kernels (with FMA and F16C): byte products with vpmaddubsw, 64 columns a block.
+// The AVX2 kernels (with FMA and F16C): decode's byte products with vpmaddubsw, 64 columns a block;
+// prefill's token products on int16 with vpmaddwd.
 
 #include <immintrin.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "backends/cpu/kernels/kernels.hpp"
 
@@ -14,10 +16,6 @@ inline float reduce(__m256 v) {
   const __m128 sum4 = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   const __m128 sum2 = _mm_add_ps(sum4, _mm_movehl_ps(sum4, sum4));
   return _mm_cvtss_f32(_mm_add_ss(sum2, _mm_movehdup_ps(sum2)));
-}
-
-inline __m256i byte_dot(__m256i q, const std::int8_t* x) {
-  return _mm256_madd_epi16(_mm256_maddubs_epi16(q, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x))), _mm256_set1_epi16(1));
 }
 
 // 16 unsigned bytes times 16 signed ones, widened to int16 (no saturation at 255 · 127).
@@ -37,45 +35,68 @@ inline __m256 load_group_values(const std::byte* values, DType dtype, std::size_
   }
 }
 
-// row_factors, eight groups at a time, the rest one by one.
+// Up to eight group values (scales or biases) of any stored type, widened to float32; lanes past
+// `count` are zero.
+inline __m256 load_group_values(const std::byte* values, DType dtype, std::size_t index, int count) {
+  if (count >= 8) return load_group_values(values, dtype, index);
+  const std::size_t width = dtype == DType::f32 ? 4 : 2;
+  alignas(32) std::byte part[32] = {};
+  std::memcpy(part, values + index * width, static_cast<std::size_t>(count) * width);
+  return load_group_values(part, dtype, 0);
+}
+
+// Row r's factor per group (its scale × the activation's step) into `factor`, and its bias
+// term Σ bias · Σx, eight groups at a time: a scalar loop cost as much as the products on narrow
+// rows. QuantizedRow pads step and sum with zeros to whole eights.
 inline float row_factors_simd(const WeightMatrix& w, const QuantizedRow& x, int r, float* factor) {
   const int groups = w.cols / w.group_size;
   const std::size_t first = static_cast<std::size_t>(r) * groups;
   __m256 bias_total = _mm256_setzero_ps();
-  int g = 0;
-  for (; g + 8 <= groups; g += 8) {
-    _mm256_storeu_ps(factor + g, _mm256_mul_ps(load_group_values(w.scales, w.scale_dtype, first + g), _mm256_loadu_ps(x.step.data() + g)));
-    bias_total = _mm256_fmadd_ps(load_group_values(w.biases, w.scale_dtype, first + g), _mm256_loadu_ps(x.sum.data() + g), bias_total);
+  for (int g = 0; g < groups; g += 8) {
+    const int count = std::min(8, groups - g);
+    _mm256_storeu_ps(factor + g, _mm256_mul_ps(load_group_values(w.scales, w.scale_dtype, first + g, count), _mm256_loadu_ps(x.step.data() + g)));
+    bias_total = _mm256_fmadd_ps(load_group_values(w.biases, w.scale_dtype, first + g, count), _mm256_loadu_ps(x.sum.data() + g), bias_total);
   }
-  float total = reduce(bias_total);
-  for (; g < groups; ++g) {
-    factor[g] = read_float(w.scales, w.scale_dtype, first + g) * x.step[g];
-    total += read_float(w.biases, w.scale_dtype, first + g) * x.sum[g];
-  }
-  return total;
+  return reduce(bias_total);
 }
 
+inline __m256i load(const std::int8_t* x) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x)); }
+
+// Sums of byte products of 64 unpacked 4-bit weights (evens, odds) with one int8 part of x,
+// its evens at `even` and odds at `odd`, as 16 int16 pair sums: each at most 2 · 2 · 15 · 127, so
+// adding the two halves cannot overflow.
+inline __m256i nibble_sums(__m256i evens, __m256i odds, __m256i x_even, __m256i x_odd) {
+  return _mm256_add_epi16(_mm256_maddubs_epi16(evens, x_even), _mm256_maddubs_epi16(odds, x_odd));
+}
+
+// 4-bit rows, one at a time, 64 columns a block. Rows go one at a time, not several together as
+// on AVX-512: rows of a few hundred bytes read side by side are streams too short for the
+// hardware prefetcher, and decode streamed its weights slower (backend_stream) that way.
 template <int Group>
 void affine4_rows(const WeightMatrix& w, const QuantizedRow& x, int first, int last, float* out) {
   const int blocks = w.cols / 64;
   const __m256i nibble = _mm256_set1_epi8(0x0F);
+  const __m256i ones = _mm256_set1_epi16(1), high_weight = _mm256_set1_epi16(256);
   thread_local std::vector<float> factors;
-  factors.resize(static_cast<std::size_t>(w.cols / Group));
+  factors.resize((static_cast<std::size_t>(w.cols / Group) + 7) / 8 * 8);  // row_factors_simd writes whole eights
   float* factor = factors.data();
   for (int r = first; r < last; ++r) {
     const std::byte* row = w.data + w.row_bytes() * static_cast<std::size_t>(r);
     const float bias_total = row_factors_simd(w, x, r, factor);
     __m256 acc = _mm256_setzero_ps();
     for (int b = 0; b < blocks; ++b) {
+      // This block's evens and odds within its chunk (see QuantizedRow); chunks are 64 or 128.
+      const int within = (b * 64) & (x.chunk - 1), base = b * 64 - within;
+      const std::int8_t* high = x.high.data() + base + within / 2;
+      const std::int8_t* low = x.low.data() + base + within / 2;
+      const int odd = x.chunk / 2;
       const __m256i packed = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + b * 32));
       const __m256i evens = _mm256_and_si256(packed, nibble);
       const __m256i odds = _mm256_and_si256(_mm256_srli_epi16(packed, 4), nibble);
-      // This block's evens and odds within its chunk (see QuantizedRow).
-      const int base = b * 64 - (b * 64) % x.chunk, within = (b * 64) % x.chunk / 2;
-      const int even_at = base + within, odd_at = base + x.chunk / 2 + within;
-      const __m256i h = _mm256_add_epi32(byte_dot(evens, x.high.data() + even_at), byte_dot(odds, x.high.data() + odd_at));
-      const __m256i l = _mm256_add_epi32(byte_dot(evens, x.low.data() + even_at), byte_dot(odds, x.low.data() + odd_at));
-      const __m256i dot = _mm256_add_epi32(_mm256_slli_epi32(h, 8), l);
+      // 256 · (q · high) + q · low, as 8 int32 lanes.
+      const __m256i high_sums = nibble_sums(evens, odds, load(high), load(high + odd));
+      const __m256i low_sums = nibble_sums(evens, odds, load(low), load(low + odd));
+      const __m256i dot = _mm256_add_epi32(_mm256_madd_epi16(high_sums, high_weight), _mm256_madd_epi16(low_sums, ones));
       __m256 scale;
       if constexpr (Group == 32)  // lanes 4..7 hold columns 32..63: the next group
         scale = _mm256_blend_ps(_mm256_set1_ps(factor[2 * b]), _mm256_set1_ps(factor[2 * b + 1]), 0xF0);
@@ -91,7 +112,7 @@ template <int Group>
 void affine8_rows(const WeightMatrix& w, const QuantizedRow& x, int first, int last, float* out) {
   const int halves = w.cols / 32;
   thread_local std::vector<float> factors;
-  factors.resize(static_cast<std::size_t>(w.cols / Group));
+  factors.resize((static_cast<std::size_t>(w.cols / Group) + 7) / 8 * 8);  // row_factors_simd writes whole eights
   float* factor = factors.data();
   for (int r = first; r < last; ++r) {
     const std::byte* row = w.data + w.row_bytes() * static_cast<std::size_t>(r);
@@ -200,8 +221,142 @@ void exp(float* x, int n) {
   }
 }
 
+// Prefill: weight rows × many tokens. A block of rows is unpacked once to int16 (natural column
+// order) a slice of columns at a time, small enough to stay in L1 while every token passes it.
+// Tokens lie in the lanes: a weight's column pair, broadcast, meets 8 tokens' joined activations
+// (256·high + low) in one vpmaddwd, the two-part product of 2 columns × 8 tokens. Four rows × 16
+// tokens at a time: eight int32 accumulators, whose lanes are tokens, so each group's sums are
+// scaled in place with no horizontal reduction.
+constexpr int kBlockRows = 16;
+constexpr int kSliceCols = 256;  // a multiple of every group size: slices end where groups do
+
+// Rows first..first+count, columns from..from+cols of w as int16, [row][kSliceCols]; rows past
+// count are zero.
+void unpack_slice(const WeightMatrix& w, int first, int count, int from, int cols, std::int16_t* to) {
+  const __m256i nibble = _mm256_set1_epi8(0x0F);
+  for (int i = 0; i < kBlockRows; ++i) {
+    std::int16_t* out = to + i * kSliceCols;
+    if (i >= count) {
+      std::fill(out, out + cols, std::int16_t{0});
+      continue;
+    }
+    const std::byte* row = w.data + w.row_bytes() * static_cast<std::size_t>(first + i);
+    if (w.format == WeightFormat::affine8) {
+      for (int c = 0; c < cols; c += 16)
+        _mm256_store_si256(reinterpret_cast<__m256i*>(out + c),
+                           _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + from + c))));
+      continue;
+    }
+    for (int c = 0; c < cols; c += 64) {  // 32 packed bytes: low nibbles the even columns, high the odd
+      const __m256i packed = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + (from + c) / 2));
+      const __m256i evens = _mm256_and_si256(packed, nibble), odds = _mm256_and_si256(_mm256_srli_epi16(packed, 4), nibble);
+      // Interleaved: columns 0-15 | 32-47 and 16-31 | 48-63 (per 128-bit lane).
+      const __m256i a = _mm256_unpacklo_epi8(evens, odds), b = _mm256_unpackhi_epi8(evens, odds);
+      const __m256i low_half = _mm256_permute2x128_si256(a, b, 0x20), high_half = _mm256_permute2x128_si256(a, b, 0x31);
+      const __m128i pieces[4] = {_mm256_castsi256_si128(low_half), _mm256_extracti128_si256(low_half, 1),
+                                 _mm256_castsi256_si128(high_half), _mm256_extracti128_si256(high_half, 1)};
+      for (int k = 0; k < 4; ++k) _mm256_store_si256(reinterpret_cast<__m256i*>(out + c + 16 * k), _mm256_cvtepu8_epi16(pieces[k]));
+    }
+  }
+}
+
+// Rows r..r+3 of the unpacked slice (`weights`) times tokens t..t+15 (`x`: the slice's first
+// column pair, tokens t on; pairs `stride` int16 apart) over the slice's `groups`, into
+// totals[i][16] (row r+i's 16 tokens): each group's sums times scale · step, plus bias · Σx.
+template <int Group>
+inline void quad_times_tokens(const std::int16_t* weights, const std::int16_t* x, std::size_t stride, int groups,
+                              const float* scales, const float* biases, const float* steps, const float* sums, std::size_t padded,
+                              float (*totals)[16]) {
+  for (int g = 0; g < groups; ++g) {
+    __m256i acc[4][2];
+    for (auto& row : acc) row[0] = row[1] = _mm256_setzero_si256();
+    const std::int16_t* w = weights + g * Group;
+    const std::int16_t* pairs = x + static_cast<std::size_t>(g) * (Group / 2) * stride;
+#pragma GCC unroll 4
+    for (int p = 0; p < Group / 2; ++p) {
+      const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(pairs + p * stride));
+      const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(pairs + p * stride + 16));
+#pragma GCC unroll 4
+      for (int i = 0; i < 4; ++i) {
+        std::int32_t pair;
+        std::memcpy(&pair, w + i * kSliceCols + 2 * p, 4);
+        const __m256i q = _mm256_set1_epi32(pair);
+        acc[i][0] = _mm256_add_epi32(acc[i][0], _mm256_madd_epi16(q, a));
+        acc[i][1] = _mm256_add_epi32(acc[i][1], _mm256_madd_epi16(q, b));
+        // Keeps the compiler from loading every row's pair ahead: that needs a 17th register,
+        // and a spilled accumulator costs a store-to-load round trip per step.
+        asm volatile("" ::: "memory");
+      }
+    }
+    const std::size_t at = static_cast<std::size_t>(g) * padded;
+    for (int half = 0; half < 2; ++half) {
+      const __m256 step = _mm256_loadu_ps(steps + at + 8 * half), sum = _mm256_loadu_ps(sums + at + 8 * half);
+      for (int i = 0; i < 4; ++i) {
+        float* total = totals[i] + 8 * half;
+        const __m256 factor = _mm256_mul_ps(_mm256_set1_ps(scales[g * kBlockRows + i]), step);
+        const __m256 scaled = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[i][half]), factor, _mm256_loadu_ps(total));
+        _mm256_storeu_ps(total, _mm256_fmadd_ps(_mm256_set1_ps(biases[g * kBlockRows + i]), sum, scaled));
+      }
+    }
+  }
+}
+
+template <int Group>
+void affine_tokens_grouped(const WeightMatrix& w, const QuantizedTokens& x, int first, int last, float* out, std::size_t out_stride) {
+  const int groups = w.cols / Group, blocks = x.padded / 16;
+  alignas(32) thread_local std::int16_t unpacked[kBlockRows * kSliceCols];
+  thread_local std::vector<float> scales, biases;  // [group][kBlockRows]
+  thread_local std::vector<float> totals;          // [token block][row][16 tokens]
+  scales.resize(static_cast<std::size_t>(groups) * kBlockRows);
+  biases.resize(scales.size());
+  totals.resize(static_cast<std::size_t>(blocks) * kBlockRows * 16);
+  const std::size_t stride = static_cast<std::size_t>(x.padded) * 2;  // int16 from one column pair to the next
+  for (int r = first; r < last; r += kBlockRows) {
+    const int rows = std::min(kBlockRows, last - r);
+    for (int i = 0; i < kBlockRows; ++i)
+      for (int g = 0; g < groups; ++g) {
+        const std::size_t index = static_cast<std::size_t>(r + i) * groups + g;
+        scales[static_cast<std::size_t>(g) * kBlockRows + i] = i < rows ? read_float(w.scales, w.scale_dtype, index) : 0.0f;
+        biases[static_cast<std::size_t>(g) * kBlockRows + i] = i < rows ? read_float(w.biases, w.scale_dtype, index) : 0.0f;
+      }
+    std::fill(totals.begin(), totals.end(), 0.0f);
+    const int quads = (rows + 3) / 4;
+    for (int from = 0; from < w.cols; from += kSliceCols) {
+      const int cols = std::min(kSliceCols, w.cols - from);
+      unpack_slice(w, r, rows, from, cols, unpacked);
+      const int first_group = from / Group;
+      // Token blocks outside: a block's slice (8 KiB) is read from L2 once and stays in L1 with
+      // the rows while every quad of rows takes it.
+      for (int block = 0; block < blocks; ++block) {
+        const std::int16_t* tokens = x.joined_pair(from / 2, block * 16);
+        const std::size_t at = static_cast<std::size_t>(first_group) * x.padded + block * 16;
+        for (int quad = 0; quad < quads; ++quad)
+          quad_times_tokens<Group>(unpacked + quad * 4 * kSliceCols, tokens, stride, cols / Group,
+                                   scales.data() + static_cast<std::size_t>(first_group) * kBlockRows + quad * 4,
+                                   biases.data() + static_cast<std::size_t>(first_group) * kBlockRows + quad * 4, x.step.data() + at,
+                                   x.sum.data() + at, static_cast<std::size_t>(x.padded),
+                                   reinterpret_cast<float (*)[16]>(totals.data() + (static_cast<std::size_t>(block) * kBlockRows + quad * 4) * 16));
+      }
+    }
+    for (int t = 0; t < x.tokens; ++t) {
+      float* to = out + static_cast<std::size_t>(t) * out_stride + (r - first);
+      const float* block_totals = totals.data() + static_cast<std::size_t>(t / 16) * kBlockRows * 16 + t % 16;
+      for (int i = 0; i < rows; ++i) to[i] = block_totals[i * 16];
+    }
+  }
+}
+
 }  // namespace
 
-const Kernels kAvx2Kernels{KernelPath::avx2, affine_rows, float_rows, dot, axpy, exp, attend_each<attend_one<dot, axpy, exp>>, dequantize_rows, nullptr};
+void affine_tokens_avx2(const WeightMatrix& w, const QuantizedTokens& x, int first, int last, float* out, std::size_t out_stride) {
+  switch (w.group_size) {
+    case 32: return affine_tokens_grouped<32>(w, x, first, last, out, out_stride);
+    case 64: return affine_tokens_grouped<64>(w, x, first, last, out, out_stride);
+    default: return affine_tokens_grouped<128>(w, x, first, last, out, out_stride);
+  }
+}
+
+const Kernels kAvx2Kernels{KernelPath::avx2, affine_rows, float_rows, dot, axpy, exp, attend_each<attend_one<dot, axpy, exp>>,
+                           dequantize_rows, affine_tokens_avx2, TokenLayout::int16_pairs};
 
 }  // namespace switchboard::local::cpu

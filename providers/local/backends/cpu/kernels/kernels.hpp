@@ -32,8 +32,9 @@ struct QuantizedRow {
   int bits = 0;
   int chunk = 128;
   std::vector<std::int8_t> high, low;  // cols each
-  std::vector<float> step;             // per group: the scale of `low`; high's is 256 × step
-  std::vector<float> sum;              // per group: Σ x, which the weights' biases multiply
+  // Per group, then zeros up to a whole 16 groups (so kernels load them in vectors):
+  std::vector<float> step;  // the scale of `low`; high's is 256 × step
+  std::vector<float> sum;   // Σ x, which the weights' biases multiply
 
   // Does nothing when x is the row it last prepared (q, k and v, or gate and up, read one row).
   void prepare(const float* x, int cols, int group_size, int bits);
@@ -44,38 +45,63 @@ struct QuantizedRow {
   std::vector<std::int8_t> scratch_high_, scratch_low_;
 };
 
+// How a path's token products want a prefill chunk's activations laid out.
+enum class TokenLayout {
+  none,       // the path has no token products (widen + sgemm instead)
+  amx_tiles,  // the B operands of AMX tile products (avx512_amx)
+  int16_pairs, // int16 256·high + low, a column pair of 16 tokens side by side (avx2)
+};
+
 // Many activation rows (a prefill chunk's tokens), quantized exactly as QuantizedRow quantizes
-// each, laid out as the B operands of AMX tile products. Columns go `step_cols` at a time (the
-// group size, at most 64): one tile product's depth. Within a step 4-bit rows are stored even
-// columns first, like QuantizedRow's chunks, and each tile holds 16 tokens: row k of a tile has
-// the four bytes of depth 4k..4k+3 of each token side by side.
+// each, in the layout of the path that multiplies them.
+//
+// amx_tiles: columns go `step_cols` at a time (the group size, at most 64): one tile product's
+// depth. Within a step 4-bit rows are stored even columns first, like QuantizedRow's chunks, and
+// each tile holds 16 tokens: row k of a tile has the four bytes of depth 4k..4k+3 of each token
+// side by side.
+//
+// int16_pairs: the two int8 parts joined, 256·high + low (at most 256·127 + 127, an int16), so
+// that vpmaddwd does a two-part product in one instruction. Columns go in pairs (the two int16 of
+// one int32 lane); a pair's tokens lie side by side, so one vector holds 8 tokens' pair and a
+// weight pair broadcast to every lane multiplies them all: [column pair][padded token][2].
 struct QuantizedTokens {
+  TokenLayout layout = TokenLayout::none;
   int tokens = 0;
   int cols = 0;
   int group_size = 0;
   int bits = 0;
-  int step_cols = 0;
-  int blocks = 0;  // of 16 tokens; missing tokens are zeros
-  std::vector<std::int8_t> high, low;  // [step][block] tiles of step_cols × 16 bytes
-  std::vector<float> step, sum;        // [group][blocks × 16]
+  int padded = 0;     // tokens rounded up to the layout's block of 16; missing ones are zeros
+  int step_cols = 0;  // amx_tiles only
+  std::vector<std::int8_t> high, low;  // amx_tiles: [step][block] tiles of step_cols × 16 bytes
+  std::vector<std::int16_t> joined;    // int16_pairs: [cols / 2][padded token][2]
+  std::vector<float> step, sum;        // [group][padded token]
 
-  // Sizes the buffers for `tokens` rows of `cols`, zeroing the last block's missing tokens;
+  // Sizes the buffers for `tokens` rows of `cols`, zeroing the missing tokens of the last block;
   // quantize() then fills tokens first..last of x (the whole tokens × cols matrix), so threads
-  // can share the work. Both are in amx.cpp, compiled for AVX-512: only the avx512_amx path uses
-  // this layout.
-  void reset(int tokens, int cols, int group_size, int bits);
+  // can share the work.
+  void reset(int tokens, int cols, int group_size, int bits, TokenLayout layout);
   void quantize(const float* x, int first, int last);
-  void prepare(const float* x, int tokens, int cols, int group_size, int bits) {
-    reset(tokens, cols, group_size, bits);
+  void prepare(const float* x, int tokens, int cols, int group_size, int bits, TokenLayout layout) {
+    reset(tokens, cols, group_size, bits, layout);
     quantize(x, 0, tokens);
   }
+  int blocks() const { return padded / 16; }  // amx_tiles: blocks of 16 tokens
   std::size_t tile_bytes() const { return static_cast<std::size_t>(step_cols) * 16; }
+  std::int8_t* high_tile(int s, int block) { return high.data() + tile_offset(s, block); }
+  std::int8_t* low_tile(int s, int block) { return low.data() + tile_offset(s, block); }
   const std::int8_t* high_tile(int s, int block) const { return high.data() + tile_offset(s, block); }
   const std::int8_t* low_tile(int s, int block) const { return low.data() + tile_offset(s, block); }
+  const std::int16_t* joined_pair(int column_pair, int t) const {
+    return joined.data() + (static_cast<std::size_t>(column_pair) * padded + t) * 2;
+  }
 
  private:
-  std::size_t tile_offset(int s, int block) const { return (static_cast<std::size_t>(s) * blocks + block) * tile_bytes(); }
+  std::size_t tile_offset(int s, int block) const { return (static_cast<std::size_t>(s) * blocks() + block) * tile_bytes(); }
 };
+
+// quantize() for each layout: amx.cpp (compiled for AVX-512) and quantized_row.cpp.
+void quantize_tiles(QuantizedTokens& x, const float* in, int first, int last);
+void quantize_joined(QuantizedTokens& x, const float* in, int first, int last);
 
 struct Kernels {
   KernelPath path;
@@ -96,10 +122,12 @@ struct Kernels {
                  float scale, float softcap, float* scores, float* out);
   // Rows first..last of any weight widened to float32, one after another (prefill's BLAS path).
   void (*widen_rows)(const WeightMatrix& w, int first, int last, float* out);
-  // Rows first..last of affine w times every token of x: out[t · out_stride + r - first]. Only
-  // paths with tile arithmetic (AMX) have it; the others leave it null.
+  // Rows first..last of affine w times every token of x (laid out as token_layout says):
+  // out[t · out_stride + r - first]. Paths without such a product leave it null, and prefill
+  // widens rows for sgemm instead.
   void (*affine_tokens)(const WeightMatrix& w, const QuantizedTokens& x, int first, int last, float* out,
                         std::size_t out_stride);
+  TokenLayout token_layout;
 };
 
 // Whether affine_rows can take w: whole blocks of 64 columns. Other shapes (only tiny test
@@ -148,7 +176,10 @@ void dequantize_rows(const WeightMatrix& w, int first, int last, float* out);
 // One group of activations in the two int8 parts both layouts share: values ≈ step·(256·high + low).
 void quantize_group(const float* values, int count, std::int8_t* high, std::int8_t* low, float& step, float& sum);
 
-// The AMX tile product (amx.cpp), the avx512_amx table's affine_tokens.
+// The AMX tile product (amx.cpp), the avx512_amx table's affine_tokens; the AVX2 one (avx2.cpp)
+// is also the avx512 and avx512_vnni tables'.
+void affine_tokens_avx2(const WeightMatrix& w, const QuantizedTokens& x, int first, int last, float* out,
+                        std::size_t out_stride);
 void affine_tokens_amx(const WeightMatrix& w, const QuantizedTokens& x, int first, int last, float* out,
                        std::size_t out_stride);
 

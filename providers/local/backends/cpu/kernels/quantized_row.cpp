@@ -54,8 +54,9 @@ void QuantizedRow::prepare(const float* x, int cols_in, int group_size_in, int b
   const int groups = cols / group_size;
   high.resize(static_cast<std::size_t>(cols));
   low.resize(static_cast<std::size_t>(cols));
-  step.resize(static_cast<std::size_t>(groups));
-  sum.resize(static_cast<std::size_t>(groups));
+  // Zeros after the last group up to a whole 16, so kernels can load group factors in vectors.
+  step.assign((static_cast<std::size_t>(groups) + 15) / 16 * 16, 0.0f);
+  sum.assign(step.size(), 0.0f);
   // Natural order first; 4-bit rows are then dealt into the nibble order.
   std::int8_t* natural_high = high.data();
   std::int8_t* natural_low = low.data();
@@ -78,6 +79,53 @@ void QuantizedRow::prepare(const float* x, int cols_in, int group_size_in, int b
         low[base + i] = natural_low[base + 2 * i];
         low[base + half + i] = natural_low[base + 2 * i + 1];
       }
+    }
+  }
+}
+
+void QuantizedTokens::reset(int tokens_in, int cols_in, int group_size_in, int bits_in, TokenLayout layout_in) {
+  layout = layout_in;
+  tokens = tokens_in;
+  cols = cols_in;
+  group_size = group_size_in;
+  bits = bits_in;
+  padded = (tokens + 15) / 16 * 16;
+  const std::size_t factors = static_cast<std::size_t>(cols / group_size) * padded;
+  // quantize() writes every value of the tokens there are; only the padding must be zeroed.
+  const bool whole = tokens == padded;
+  auto size = [whole](auto& values, std::size_t n) {
+    if (whole) values.resize(n);
+    else values.assign(n, {});
+  };
+  size(step, factors);
+  size(sum, factors);
+  if (layout == TokenLayout::amx_tiles) {
+    step_cols = std::min(group_size, 64);
+    const std::size_t bytes = static_cast<std::size_t>(cols / step_cols) * blocks() * tile_bytes();
+    size(high, bytes);
+    size(low, bytes);
+  } else {
+    step_cols = 0;
+    size(joined, static_cast<std::size_t>(padded) * cols);
+  }
+}
+
+void QuantizedTokens::quantize(const float* x, int first, int last) {
+  if (layout == TokenLayout::amx_tiles) quantize_tiles(*this, x, first, last);
+  else quantize_joined(*this, x, first, last);
+}
+
+void quantize_joined(QuantizedTokens& x, const float* in, int first, int last) {
+  const int groups = x.cols / x.group_size;
+  std::int8_t high[128], low[128];  // one group: at most 128 columns
+  for (int t = first; t < last; ++t) {
+    for (int g = 0; g < groups; ++g) {
+      const std::size_t offset = static_cast<std::size_t>(t) * x.cols + static_cast<std::size_t>(g) * x.group_size;
+      const std::size_t at = static_cast<std::size_t>(g) * x.padded + t;
+      quantize_group(in + offset, x.group_size, high, low, x.step[at], x.sum[at]);
+      const int first_pair = g * x.group_size / 2;
+      for (int j = 0; j < x.group_size; ++j)
+        x.joined[(static_cast<std::size_t>(first_pair + j / 2) * x.padded + t) * 2 + j % 2] = static_cast<std::int16_t>(high[j] * 256 + low[j]);
     }
   }
 }
