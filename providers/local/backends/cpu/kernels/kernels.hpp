@@ -61,9 +61,11 @@ enum class TokenLayout {
 // side by side.
 //
 // int16_pairs: the two int8 parts joined, 256·high + low (at most 256·127 + 127, an int16), so
-// that vpmaddwd does a two-part product in one instruction. Columns go in pairs (the two int16 of
-// one int32 lane); a pair's tokens lie side by side, so one vector holds 8 tokens' pair and a
-// weight pair broadcast to every lane multiplies them all: [column pair][padded token][2].
+// that vpmaddwd does a two-part product in one instruction. Tokens go 16 at a time; within such a
+// block columns go in pairs (the two int16 of one int32 lane), and a pair's 16 tokens lie side
+// by side, so one vector holds 8 tokens' pair and a weight pair broadcast to every lane multiplies
+// them all: [token block][column pair][16 tokens][2]. A block's columns are contiguous, so a
+// slice of them streams through L1 without conflicts.
 struct QuantizedTokens {
   TokenLayout layout = TokenLayout::none;
   int tokens = 0;
@@ -73,7 +75,7 @@ struct QuantizedTokens {
   int padded = 0;     // tokens rounded up to the layout's block of 16; missing ones are zeros
   int step_cols = 0;  // amx_tiles only
   std::vector<std::int8_t> high, low;  // amx_tiles: [step][block] tiles of step_cols × 16 bytes
-  std::vector<std::int16_t> joined;    // int16_pairs: [cols / 2][padded token][2]
+  std::vector<std::int16_t> joined;    // int16_pairs: [padded / 16][cols / 2][16][2]
   std::vector<float> step, sum;        // [group][padded token]
 
   // Sizes the buffers for `tokens` rows of `cols`, zeroing the missing tokens of the last block;
@@ -91,9 +93,11 @@ struct QuantizedTokens {
   std::int8_t* low_tile(int s, int block) { return low.data() + tile_offset(s, block); }
   const std::int8_t* high_tile(int s, int block) const { return high.data() + tile_offset(s, block); }
   const std::int8_t* low_tile(int s, int block) const { return low.data() + tile_offset(s, block); }
-  const std::int16_t* joined_pair(int column_pair, int t) const {
-    return joined.data() + (static_cast<std::size_t>(column_pair) * padded + t) * 2;
+  // Token t's values of column pair `column_pair`; the block's next pair is 32 int16 on.
+  std::size_t joined_at(int column_pair, int t) const {
+    return ((static_cast<std::size_t>(t / 16) * (cols / 2) + column_pair) * 16 + t % 16) * 2;
   }
+  const std::int16_t* joined_pair(int column_pair, int t) const { return joined.data() + joined_at(column_pair, t); }
 
  private:
   std::size_t tile_offset(int s, int block) const { return (static_cast<std::size_t>(s) * blocks() + block) * tile_bytes(); }

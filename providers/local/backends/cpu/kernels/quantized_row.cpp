@@ -125,7 +125,7 @@ void quantize_joined(QuantizedTokens& x, const float* in, int first, int last) {
       quantize_group(in + offset, x.group_size, high, low, x.step[at], x.sum[at]);
       const int first_pair = g * x.group_size / 2;
       for (int j = 0; j < x.group_size; ++j)
-        x.joined[(static_cast<std::size_t>(first_pair + j / 2) * x.padded + t) * 2 + j % 2] = static_cast<std::int16_t>(high[j] * 256 + low[j]);
+        x.joined[x.joined_at(first_pair + j / 2, t) + j % 2] = static_cast<std::int16_t>(high[j] * 256 + low[j]);
     }
   }
 }
