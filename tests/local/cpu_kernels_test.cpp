@@ -1,6 +1,7 @@
 // Every SIMD path this processor has against the scalar reference, for every weight format and
 // group size, and the integer products against exact float arithmetic.
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <set>
@@ -210,6 +211,34 @@ TEST(CpuKernels, TokenProductsMatchTheScalarPathForEveryToken) {
         }
       }
     }
+  }
+}
+
+// The int16 token layout holds each token's two int8 parts exactly as QuantizedRow rounds them,
+// joined: a vector quantizer that rounded otherwise would part the prefill and decode products.
+TEST(CpuKernels, JoinedTokensHoldTheRowsTwoPartsExactly) {
+  const auto paths = supported_paths();
+  if (std::find(paths.begin(), paths.end(), KernelPath::avx2) == paths.end()) GTEST_SKIP() << "the int16 layout's quantizer needs AVX2";
+  for (int group : {32, 64, 128}) {
+    const int tokens = 19, cols = 256;
+    auto x = random_values(static_cast<std::size_t>(tokens) * cols, static_cast<unsigned>(group), 3.0f);
+    x[5] = 1e-30f;  // a tiny value and an all-zero group quantize too
+    std::fill(x.begin() + cols, x.begin() + cols + group, 0.0f);
+    QuantizedTokens joined;
+    joined.prepare(x.data(), tokens, cols, group, 8, TokenLayout::int16_pairs);
+    ASSERT_EQ(joined.padded, 32);
+    for (int t = 0; t < tokens; ++t) {
+      QuantizedRow row;  // 8-bit: columns in natural order
+      row.prepare(x.data() + static_cast<std::size_t>(t) * cols, cols, group, 8);
+      for (int c = 0; c < cols; ++c)
+        ASSERT_EQ(joined.joined_pair(c / 2, t)[c % 2], row.high[c] * 256 + row.low[c]) << "group " << group << " token " << t << " column " << c;
+      for (int g = 0; g < cols / group; ++g) {
+        ASSERT_EQ(joined.step[static_cast<std::size_t>(g) * joined.padded + t], row.step[g]);
+        ASSERT_NEAR(joined.sum[static_cast<std::size_t>(g) * joined.padded + t], row.sum[g], 1e-5 * group);
+      }
+    }
+    for (int t = tokens; t < joined.padded; ++t)  // the padding is zeros
+      for (int c = 0; c < cols; ++c) ASSERT_EQ(joined.joined_pair(c / 2, t)[c % 2], 0);
   }
 }
 

@@ -103,7 +103,7 @@ struct QuantizedTokens {
   std::size_t tile_offset(int s, int block) const { return (static_cast<std::size_t>(s) * blocks() + block) * tile_bytes(); }
 };
 
-// quantize() for each layout: amx.cpp (compiled for AVX-512) and quantized_row.cpp.
+// quantize() for each layout, in the file of the path that reads it: amx.cpp and avx2.cpp.
 void quantize_tiles(QuantizedTokens& x, const float* in, int first, int last);
 void quantize_joined(QuantizedTokens& x, const float* in, int first, int last);
 

@@ -115,19 +115,4 @@ void QuantizedTokens::quantize(const float* x, int first, int last) {
   else quantize_joined(*this, x, first, last);
 }
 
-void quantize_joined(QuantizedTokens& x, const float* in, int first, int last) {
-  const int groups = x.cols / x.group_size;
-  std::int8_t high[128], low[128];  // one group: at most 128 columns
-  for (int t = first; t < last; ++t) {
-    for (int g = 0; g < groups; ++g) {
-      const std::size_t offset = static_cast<std::size_t>(t) * x.cols + static_cast<std::size_t>(g) * x.group_size;
-      const std::size_t at = static_cast<std::size_t>(g) * x.padded + t;
-      quantize_group(in + offset, x.group_size, high, low, x.step[at], x.sum[at]);
-      const int first_pair = g * x.group_size / 2;
-      for (int j = 0; j < x.group_size; ++j)
-        x.joined[x.joined_at(first_pair + j / 2, t) + j % 2] = static_cast<std::int16_t>(high[j] * 256 + low[j]);
-    }
-  }
-}
-
 }  // namespace switchboard::local::cpu
