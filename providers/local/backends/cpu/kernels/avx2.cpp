@@ -221,6 +221,69 @@ void exp(float* x, int n) {
   }
 }
 
+// Scores to weights in place: e^(score - highest), returning 1 / their sum.
+inline float softmax_weights(float* scores, int count) {
+  float highest = -INFINITY;
+  for (int j = 0; j < count; ++j) highest = std::max(highest, scores[j]);
+  for (int j = 0; j < count; ++j) scores[j] -= highest;
+  exp(scores, count);
+  __m256 totals = _mm256_setzero_ps();
+  int j = 0;
+  for (; j + 8 <= count; j += 8) totals = _mm256_add_ps(totals, _mm256_loadu_ps(scores + j));
+  float total = reduce(totals);
+  for (; j < count; ++j) total += scores[j];
+  return 1.0f / total;
+}
+
+// Heads of Pieces × 8 dimensions, the query heads that share a KV head together: scores key by
+// key (each key read from memory once for all the queries), then each query's weighted sum of the
+// values in registers, 8 pieces at a time. A query's arithmetic is the same whatever the others.
+template <int Pieces>
+void attend_shared(const float* q, int queries, const float* keys, const float* values, std::size_t stride, int count, float scale,
+                   float softcap, float* scores, float* out) {
+  constexpr int dim = Pieces * 8;
+  for (int j = 0; j < count; ++j) {
+    const float* key = keys + j * stride;
+    for (int i = 0; i < queries; ++i) {
+      const float* query = q + static_cast<std::size_t>(i) * dim;
+      __m256 even = _mm256_mul_ps(_mm256_loadu_ps(query), _mm256_loadu_ps(key));
+      __m256 odd = _mm256_mul_ps(_mm256_loadu_ps(query + 8), _mm256_loadu_ps(key + 8));
+      for (int p = 2; p < Pieces; p += 2) {
+        even = _mm256_fmadd_ps(_mm256_loadu_ps(query + 8 * p), _mm256_loadu_ps(key + 8 * p), even);
+        odd = _mm256_fmadd_ps(_mm256_loadu_ps(query + 8 * p + 8), _mm256_loadu_ps(key + 8 * p + 8), odd);
+      }
+      float score = reduce(_mm256_add_ps(even, odd)) * scale;
+      if (softcap > 0) score = softcap * std::tanh(score / softcap);
+      scores[static_cast<std::size_t>(i) * count + j] = score;
+    }
+  }
+  constexpr int kHeld = std::min(Pieces, 8);  // sums held in registers at once
+  for (int i = 0; i < queries; ++i) {
+    float* weights = scores + static_cast<std::size_t>(i) * count;
+    const __m256 inverse = _mm256_set1_ps(softmax_weights(weights, count));
+    for (int first = 0; first < Pieces; first += kHeld) {
+      __m256 sums[kHeld];
+      for (auto& sum : sums) sum = _mm256_setzero_ps();
+      for (int j = 0; j < count; ++j) {
+        const __m256 weight = _mm256_set1_ps(weights[j]);
+        const float* value = values + j * stride + 8 * first;
+        for (int p = 0; p < kHeld; ++p) sums[p] = _mm256_fmadd_ps(weight, _mm256_loadu_ps(value + 8 * p), sums[p]);
+      }
+      for (int p = 0; p < kHeld; ++p)
+        _mm256_storeu_ps(out + static_cast<std::size_t>(i) * dim + 8 * (first + p), _mm256_mul_ps(sums[p], inverse));
+    }
+  }
+}
+
+void attend(const float* q, int queries, const float* keys, const float* values, std::size_t stride, int count, int dim,
+            float scale, float softcap, float* scores, float* out) {
+  switch (dim) {
+    case 64: return attend_shared<8>(q, queries, keys, values, stride, count, scale, softcap, scores, out);
+    case 128: return attend_shared<16>(q, queries, keys, values, stride, count, scale, softcap, scores, out);
+    default: return attend_each<attend_one<dot, axpy, exp>>(q, queries, keys, values, stride, count, dim, scale, softcap, scores, out);
+  }
+}
+
 // Prefill: weight rows × many tokens. A block of rows is unpacked once to int16 (natural column
 // order) a slice of columns at a time, small enough to stay in L1 while every token passes it.
 // Tokens lie in the lanes: a weight's column pair, broadcast, meets 8 tokens' joined activations
@@ -276,7 +339,8 @@ inline __m256i broadcast_pair(const std::int16_t* values) {
 // totals[i][16] (row r+i's 16 tokens): each group's sums times scale · step, plus bias · Σx.
 template <int Group>
 inline void quad_times_tokens(const std::int16_t* weights, const std::int16_t* x, std::size_t stride, int groups,
-                              const float* scales, const float* biases, const float* steps, const float* sums, std::size_t padded,
+                              const float* scales, const float* biases, std::size_t factor_stride, const float* steps, const float* sums,
+                              std::size_t padded,
                               float (*totals)[16]) {
   for (int g = 0; g < groups; ++g) {
     const std::int16_t* w = weights + g * Group;
@@ -302,9 +366,9 @@ inline void quad_times_tokens(const std::int16_t* weights, const std::int16_t* x
       const __m256 step = _mm256_loadu_ps(steps + at + 8 * half), sum = _mm256_loadu_ps(sums + at + 8 * half);
       for (int i = 0; i < 4; ++i) {
         float* total = totals[i] + 8 * half;
-        const __m256 factor = _mm256_mul_ps(_mm256_set1_ps(scales[g * kBlockRows + i]), step);
+        const __m256 factor = _mm256_mul_ps(_mm256_set1_ps(scales[i * factor_stride + g]), step);
         const __m256 scaled = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[i][half]), factor, _mm256_loadu_ps(total));
-        _mm256_storeu_ps(total, _mm256_fmadd_ps(_mm256_set1_ps(biases[g * kBlockRows + i]), sum, scaled));
+        _mm256_storeu_ps(total, _mm256_fmadd_ps(_mm256_set1_ps(biases[i * factor_stride + g]), sum, scaled));
       }
     }
   }
@@ -314,19 +378,23 @@ template <int Group>
 void affine_tokens_grouped(const WeightMatrix& w, const QuantizedTokens& x, int first, int last, float* out, std::size_t out_stride) {
   const int groups = w.cols / Group, blocks = x.padded / 16;
   alignas(32) thread_local std::int16_t unpacked[kBlockRows * kSliceCols];
-  thread_local std::vector<float> scales, biases;  // [group][kBlockRows]
+  thread_local std::vector<float> scales, biases;  // [kBlockRows][factor_stride]
   thread_local std::vector<float> totals;          // [token block][row][16 tokens]
-  scales.resize(static_cast<std::size_t>(groups) * kBlockRows);
+  const std::size_t factor_stride = (static_cast<std::size_t>(groups) + 7) / 8 * 8;  // whole eights, written as vectors
+  scales.resize(factor_stride * kBlockRows);
   biases.resize(scales.size());
   totals.resize(static_cast<std::size_t>(blocks) * kBlockRows * 16);
   constexpr std::size_t stride = 32;  // int16 from one column pair of a token block to the next
   for (int r = first; r < last; r += kBlockRows) {
     const int rows = std::min(kBlockRows, last - r);
-    for (int i = 0; i < kBlockRows; ++i)
-      for (int g = 0; g < groups; ++g) {
+    std::fill(scales.begin() + static_cast<std::ptrdiff_t>(rows * factor_stride), scales.end(), 0.0f);
+    std::fill(biases.begin() + static_cast<std::ptrdiff_t>(rows * factor_stride), biases.end(), 0.0f);
+    for (int i = 0; i < rows; ++i)
+      for (int g = 0; g < groups; g += 8) {
         const std::size_t index = static_cast<std::size_t>(r + i) * groups + g;
-        scales[static_cast<std::size_t>(g) * kBlockRows + i] = i < rows ? read_float(w.scales, w.scale_dtype, index) : 0.0f;
-        biases[static_cast<std::size_t>(g) * kBlockRows + i] = i < rows ? read_float(w.biases, w.scale_dtype, index) : 0.0f;
+        const int count = std::min(8, groups - g);
+        _mm256_storeu_ps(scales.data() + i * factor_stride + g, load_group_values(w.scales, w.scale_dtype, index, count));
+        _mm256_storeu_ps(biases.data() + i * factor_stride + g, load_group_values(w.biases, w.scale_dtype, index, count));
       }
     std::fill(totals.begin(), totals.end(), 0.0f);
     const int quads = (rows + 3) / 4;
@@ -341,8 +409,8 @@ void affine_tokens_grouped(const WeightMatrix& w, const QuantizedTokens& x, int 
         const std::size_t at = static_cast<std::size_t>(first_group) * x.padded + block * 16;
         for (int quad = 0; quad < quads; ++quad)
           quad_times_tokens<Group>(unpacked + quad * 4 * kSliceCols, tokens, stride, cols / Group,
-                                   scales.data() + static_cast<std::size_t>(first_group) * kBlockRows + quad * 4,
-                                   biases.data() + static_cast<std::size_t>(first_group) * kBlockRows + quad * 4, x.step.data() + at,
+                                   scales.data() + quad * 4 * factor_stride + first_group,
+                                   biases.data() + quad * 4 * factor_stride + first_group, factor_stride, x.step.data() + at,
                                    x.sum.data() + at, static_cast<std::size_t>(x.padded),
                                    reinterpret_cast<float (*)[16]>(totals.data() + (static_cast<std::size_t>(block) * kBlockRows + quad * 4) * 16));
       }
@@ -411,7 +479,7 @@ void affine_tokens_avx2(const WeightMatrix& w, const QuantizedTokens& x, int fir
   }
 }
 
-const Kernels kAvx2Kernels{KernelPath::avx2, affine_rows, float_rows, dot, axpy, exp, attend_each<attend_one<dot, axpy, exp>>,
-                           dequantize_rows, affine_tokens_avx2, TokenLayout::int16_pairs};
+const Kernels kAvx2Kernels{KernelPath::avx2, affine_rows, float_rows, dot, axpy, exp, attend, dequantize_rows, affine_tokens_avx2,
+                           TokenLayout::int16_pairs};
 
 }  // namespace switchboard::local::cpu
