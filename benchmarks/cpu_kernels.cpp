@@ -137,10 +137,10 @@ void backend_matvec(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * w.bytes()));
 }
 
-// The two ways to multiply T tokens by one matrix on one thread: our int8 kernel once per token
-// (reads the weights T times), or widening the rows to float32 once and one sgemm. The CPU
-// backend switches to the second from kBlasMinTokens (cpu_backend.cpp) on; this is where that
-// number comes from.
+// The ways to multiply T tokens by one matrix on one thread: our int8 kernel once per token
+// (reads the weights T times), widening the rows to float32 once and one sgemm, or the path's
+// token products (below). The CPU backend leaves the first from kPrefillMinTokens
+// (cpu_backend.cpp) on; this is where that number comes from.
 void tokens_by_int8_kernel(benchmark::State& state) {
   const int tokens = static_cast<int>(state.range(0));
   const Kernels& kernels = kernels_for(supported_paths().back());

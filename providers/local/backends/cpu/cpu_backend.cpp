@@ -17,18 +17,19 @@ namespace {
 
 using cpu::QuantizedRow;
 
-// Below this many tokens a product runs our int8 kernel once per token; from it on, blocks of
-// rows are widened to float32 once and multiplied by sgemm. bench_cpu_kernels' tokens/* cases
-// (4864 × 896, 4-bit, one thread) put the break-even near 32 tokens (8: 1.5 ms against 4.0 ms;
-// 32: 6.5 against 6.7), but prompt chunks must take the arithmetic a whole prompt takes (the
-// conformance suite holds chunked and single-pass prefill to float32 rounding), so prefill-sized
-// products start at 8.
-constexpr int kBlasMinTokens = 8;
+// Below this many tokens a product runs our int8 kernel once per token; from it on, the path's
+// token products (AMX tiles, AVX2 int16), or where it has none, blocks of rows widened to float32
+// once and multiplied by sgemm. bench_cpu_kernels' tokens/* cases (4864 × 896, 4-bit, one
+// thread) put sgemm's break-even near 32 tokens (8: 1.5 ms against 4.0 ms; 32: 6.5 against 6.7)
+// and the token products' near 6 (AVX2, 8 tokens: 1.8-2.0 ms, padded to 16), but prompt chunks
+// must take the arithmetic a whole prompt takes (the conformance suite holds chunked and
+// single-pass prefill to float32 rounding), so prefill-sized products start at 8.
+constexpr int kPrefillMinTokens = 8;
 constexpr int kBlasMinRowBlock = 64;
 constexpr int kBlasMaxRowBlock = 512;
 constexpr std::size_t kBlasBlockBytes = 2u << 20;
 constexpr std::int64_t kRowsPerPiece = 16;
-constexpr int kTileRows = 32;  // the rows one AMX block computes
+constexpr int kTileRows = 32;  // the rows one AMX block computes (two AVX2 blocks)
 
 class CpuBuffer final : public Buffer {
  public:
@@ -77,14 +78,14 @@ class CpuBackend final : public Backend {
       for (const Product& product : products) {
         const WeightMatrix& w = *product.w;
         float* out = at(product.out);
-        if (tokens >= kBlasMinTokens) blas_matmul(w, in, tokens, out);
+        if (tokens >= kPrefillMinTokens) blas_matmul(w, in, tokens, out);
         else
           for (int t = 0; t < tokens; ++t) float_matvec(w, in + static_cast<std::size_t>(t) * w.cols, out + static_cast<std::size_t>(t) * w.rows);
       }
       return;
     }
     const WeightMatrix& first = *products.front().w;
-    if (tokens >= kBlasMinTokens) {
+    if (tokens >= kPrefillMinTokens) {
       if (!kernels_.affine_tokens) {
         for (const Product& product : products) blas_matmul(*product.w, in, tokens, at(product.out));
         return;
