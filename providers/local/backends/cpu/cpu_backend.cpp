@@ -21,7 +21,7 @@ using cpu::QuantizedRow;
 // token products (AMX tiles, AVX2 int16), or where it has none, blocks of rows widened to float32
 // once and multiplied by sgemm. bench_cpu_kernels' tokens/* cases (4864 × 896, 4-bit, one
 // thread) put sgemm's break-even near 32 tokens (8: 1.5 ms against 4.0 ms; 32: 6.5 against 6.7)
-// and the token products' near 6 (AVX2, 8 tokens: 1.8-2.0 ms, padded to 16), but prompt chunks
+// and the AVX2 token products' near 5 (4: 1.8 ms against 1.9; 8: 3.6 against 2.2), but prompt chunks
 // must take the arithmetic a whole prompt takes (the conformance suite holds chunked and
 // single-pass prefill to float32 rounding), so prefill-sized products start at 8.
 constexpr int kPrefillMinTokens = 8;
