@@ -69,9 +69,9 @@ inline __m256i nibble_sums(__m256i evens, __m256i odds, __m256i x_even, __m256i 
   return _mm256_add_epi16(_mm256_maddubs_epi16(evens, x_even), _mm256_maddubs_epi16(odds, x_odd));
 }
 
-// 4-bit rows, one at a time, 64 columns a block. Rows go one at a time, not several together as
-// on AVX-512: rows of a few hundred bytes read side by side are streams too short for the
-// hardware prefetcher, and decode streamed its weights slower (backend_stream) that way.
+// 4-bit rows, 64 columns a block, one row at a time: not several side by side as on AVX-512,
+// where rows of a few hundred bytes make streams too short for the hardware prefetcher, and
+// decode streamed its weights slower (backend_stream) that way.
 template <int Group>
 void affine4_rows(const WeightMatrix& w, const QuantizedRow& x, int first, int last, float* out) {
   const int blocks = w.cols / 64;
@@ -221,20 +221,6 @@ void exp(float* x, int n) {
   }
 }
 
-// Scores to weights in place: e^(score - highest), returning 1 / their sum.
-inline float softmax_weights(float* scores, int count) {
-  float highest = -INFINITY;
-  for (int j = 0; j < count; ++j) highest = std::max(highest, scores[j]);
-  for (int j = 0; j < count; ++j) scores[j] -= highest;
-  exp(scores, count);
-  __m256 totals = _mm256_setzero_ps();
-  int j = 0;
-  for (; j + 8 <= count; j += 8) totals = _mm256_add_ps(totals, _mm256_loadu_ps(scores + j));
-  float total = reduce(totals);
-  for (; j < count; ++j) total += scores[j];
-  return 1.0f / total;
-}
-
 // Heads of Pieces × 8 dimensions, the query heads that share a KV head together: scores key by
 // key (each key read from memory once for all the queries), then each query's weighted sum of the
 // values in registers, 8 pieces at a time. A query's arithmetic is the same whatever the others.
@@ -260,7 +246,7 @@ void attend_shared(const float* q, int queries, const float* keys, const float* 
   constexpr int kHeld = std::min(Pieces, 8);  // sums held in registers at once
   for (int i = 0; i < queries; ++i) {
     float* weights = scores + static_cast<std::size_t>(i) * count;
-    const __m256 inverse = _mm256_set1_ps(softmax_weights(weights, count));
+    const __m256 inverse = _mm256_set1_ps(softmax_in_place<exp>(weights, count));
     for (int first = 0; first < Pieces; first += kHeld) {
       __m256 sums[kHeld];
       for (auto& sum : sums) sum = _mm256_setzero_ps();
@@ -376,7 +362,7 @@ inline void quad_times_tokens(const std::int16_t* weights, const std::int16_t* x
 
 template <int Group>
 void affine_tokens_grouped(const WeightMatrix& w, const QuantizedTokens& x, int first, int last, float* out, std::size_t out_stride) {
-  const int groups = w.cols / Group, blocks = x.padded / 16;
+  const int groups = w.cols / Group, blocks = x.blocks();
   alignas(32) thread_local std::int16_t unpacked[kBlockRows * kSliceCols];
   thread_local std::vector<float> scales, biases;  // [kBlockRows][factor_stride]
   thread_local std::vector<float> totals;          // [token block][row][16 tokens]

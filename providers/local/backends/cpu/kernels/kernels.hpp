@@ -47,9 +47,9 @@ struct QuantizedRow {
 
 // How a path's token products want a prefill chunk's activations laid out.
 enum class TokenLayout {
-  none,       // the path has no token products (widen + sgemm instead)
-  amx_tiles,  // the B operands of AMX tile products (avx512_amx)
-  int16_pairs, // int16 256·high + low, a column pair of 16 tokens side by side (avx2)
+  none,         // the path has no token products (widen + sgemm instead)
+  amx_tiles,    // the B operands of AMX tile products (avx512_amx)
+  int16_pairs,  // int16 256·high + low, a column pair of 16 tokens side by side (avx2)
 };
 
 // Many activation rows (a prefill chunk's tokens), quantized exactly as QuantizedRow quantizes
@@ -87,7 +87,7 @@ struct QuantizedTokens {
     reset(tokens, cols, group_size, bits, layout);
     quantize(x, 0, tokens);
   }
-  int blocks() const { return padded / 16; }  // amx_tiles: blocks of 16 tokens
+  int blocks() const { return padded / 16; }  // of 16 tokens, in either layout
   std::size_t tile_bytes() const { return static_cast<std::size_t>(step_cols) * 16; }
   std::int8_t* high_tile(int s, int block) { return high.data() + tile_offset(s, block); }
   std::int8_t* low_tile(int s, int block) { return low.data() + tile_offset(s, block); }
@@ -144,24 +144,31 @@ const Kernels& kernels_for(KernelPath path);  // throws Error(config) when the p
 // avx512_vnni, avx512_amx); an unknown or unsupported name is an error, never a silent fallback.
 const Kernels& active_kernels();
 
-// One query's attention from a path's dot, axpy and exp: the paths without a faster one use it.
-template <float (*Dot)(const float*, const float*, int), void (*Axpy)(float, const float*, float*, int), void (*Exp)(float*, int)>
-void attend_one(const float* q, const float* keys, const float* values, std::size_t stride, int count, int dim, float scale,
-                float softcap, float* scores, float* out) {
+// Scores to softmax weights in place, e^(score − highest), returning 1 / their sum: the
+// division is left to the weighted sum, once per dimension instead of once per score.
+template <void (*Exp)(float*, int)>
+float softmax_in_place(float* scores, int count) {
   float highest = -INFINITY;
-  for (int j = 0; j < count; ++j) {
-    float score = Dot(q, keys + j * stride, dim) * scale;
-    if (softcap > 0) score = softcap * std::tanh(score / softcap);
-    scores[j] = score;
-    highest = std::max(highest, score);
-  }
+  for (int j = 0; j < count; ++j) highest = std::max(highest, scores[j]);
   for (int j = 0; j < count; ++j) scores[j] -= highest;
   Exp(scores, count);
   float total = 0;
   for (int j = 0; j < count; ++j) total += scores[j];
+  return 1.0f / total;
+}
+
+// One query's attention from a path's dot, axpy and exp: the paths without a faster one use it.
+template <float (*Dot)(const float*, const float*, int), void (*Axpy)(float, const float*, float*, int), void (*Exp)(float*, int)>
+void attend_one(const float* q, const float* keys, const float* values, std::size_t stride, int count, int dim, float scale,
+                float softcap, float* scores, float* out) {
+  for (int j = 0; j < count; ++j) {
+    float score = Dot(q, keys + j * stride, dim) * scale;
+    if (softcap > 0) score = softcap * std::tanh(score / softcap);
+    scores[j] = score;
+  }
+  const float inverse = softmax_in_place<Exp>(scores, count);
   std::fill(out, out + dim, 0.0f);
   for (int j = 0; j < count; ++j) Axpy(scores[j], values + j * stride, out, dim);
-  const float inverse = 1.0f / total;
   for (int d = 0; d < dim; ++d) out[d] *= inverse;
 }
 
