@@ -45,20 +45,64 @@ inline __m256 load_group_values(const std::byte* values, DType dtype, std::size_
   return load_group_values(part, dtype, 0);
 }
 
-// Row r's factor per group (its scale × the activation's step) into `factor`, and its bias
-// term Σ bias · Σx, eight groups at a time: a scalar loop cost as much as the products on narrow
-// rows. QuantizedRow pads step and sum with zeros to whole eights.
-inline float row_factors_simd(const WeightMatrix& w, const QuantizedRow& x, int r, float* factor) {
-  const int groups = w.cols / w.group_size;
-  const std::size_t first = static_cast<std::size_t>(r) * groups;
-  __m256 bias_total = _mm256_setzero_ps();
-  for (int g = 0; g < groups; g += 8) {
-    const int count = std::min(8, groups - g);
-    _mm256_storeu_ps(factor + g, _mm256_mul_ps(load_group_values(w.scales, w.scale_dtype, first + g, count), _mm256_loadu_ps(x.step.data() + g)));
-    bias_total = _mm256_fmadd_ps(load_group_values(w.biases, w.scale_dtype, first + g, count), _mm256_loadu_ps(x.sum.data() + g), bias_total);
+// Rows' group factors (scale × the activation's step) and bias terms (bias × Σx), worked out
+// for eight rows at a time: their scales lie side by side, 8 · groups of them, whole vectors of
+// eight with no partial load (a partial load per row stalled on store forwarding, and cost as much
+// as the products on rows of 896 columns). A vector starting at any group of a row reads step
+// and sum through `step_cycle` and `sum_cycle`: x's values repeated, cycle[j] = x[j mod groups].
+class RowFactors {
+ public:
+  static constexpr int kRows = 8;
+
+  RowFactors(const WeightMatrix& w, const QuantizedRow& x, int group_size) : w_(w), groups_(w.cols / group_size) {
+    thread_local std::vector<float> storage;
+    const std::size_t batch = static_cast<std::size_t>(kRows) * groups_ + 8, cycle = static_cast<std::size_t>(groups_) + 8;
+    storage.resize(2 * batch + 2 * cycle);
+    factor_ = storage.data();
+    bias_ = factor_ + batch;
+    step_cycle_ = bias_ + batch;
+    sum_cycle_ = step_cycle_ + cycle;
+    for (int j = 0; j < groups_ + 8; ++j) {
+      step_cycle_[j] = x.step[static_cast<std::size_t>(j % groups_)];
+      sum_cycle_[j] = x.sum[static_cast<std::size_t>(j % groups_)];
+    }
   }
-  return reduce(bias_total);
-}
+
+  // Computes rows first..first + count (count ≤ kRows).
+  void compute(int first, int count) {
+    const int values = count * groups_;
+    const std::size_t begin = static_cast<std::size_t>(first) * groups_;
+    for (int i = 0, phase = 0; i < values; i += 8, phase = (phase + 8) % groups_) {
+      const int n = std::min(8, values - i);
+      const __m256 scales = load_group_values(w_.scales, w_.scale_dtype, begin + i, n);
+      const __m256 biases = load_group_values(w_.biases, w_.scale_dtype, begin + i, n);
+      _mm256_storeu_ps(factor_ + i, _mm256_mul_ps(scales, _mm256_loadu_ps(step_cycle_ + phase)));
+      _mm256_storeu_ps(bias_ + i, _mm256_mul_ps(biases, _mm256_loadu_ps(sum_cycle_ + phase)));
+    }
+  }
+
+  // The i-th computed row's factors, one per group.
+  const float* factors(int i) const { return factor_ + static_cast<std::size_t>(i) * groups_; }
+
+  // The i-th computed row's bias terms, summed into a vector whose lanes add up to Σ bias · Σx.
+  __m256 bias_terms(int i) const {
+    const float* terms = bias_ + static_cast<std::size_t>(i) * groups_;
+    __m256 total = _mm256_setzero_ps();
+    int g = 0;
+    for (; g + 8 <= groups_; g += 8) total = _mm256_add_ps(total, _mm256_loadu_ps(terms + g));
+    if (g < groups_) {
+      const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+      const __m256 wanted = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(groups_ - g), lanes));
+      total = _mm256_add_ps(total, _mm256_and_ps(wanted, _mm256_loadu_ps(terms + g)));  // the storage has 8 floats to spare
+    }
+    return total;
+  }
+
+ private:
+  const WeightMatrix& w_;
+  int groups_;
+  float *factor_, *bias_, *step_cycle_, *sum_cycle_;
+};
 
 inline __m256i load(const std::int8_t* x) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x)); }
 
@@ -69,66 +113,93 @@ inline __m256i nibble_sums(__m256i evens, __m256i odds, __m256i x_even, __m256i 
   return _mm256_add_epi16(_mm256_maddubs_epi16(evens, x_even), _mm256_maddubs_epi16(odds, x_odd));
 }
 
-// 4-bit rows, 64 columns a block, one row at a time: not several side by side as on AVX-512,
-// where rows of a few hundred bytes make streams too short for the hardware prefetcher, and
-// decode streamed its weights slower (backend_stream) that way.
-template <int Group>
-void affine4_rows(const WeightMatrix& w, const QuantizedRow& x, int first, int last, float* out) {
-  const int blocks = w.cols / 64;
+// 64 columns of a 4-bit row (32 packed bytes at q) times x's columns whose evens lie at offset
+// `even` of x's parts and odds at `odd`: 256 · (q · high) + q · low, as 8 int32 lanes, lane k
+// holding columns 8k..8k+7.
+inline __m256i block_dot(const std::byte* q, const QuantizedRow& x, int even, int odd) {
   const __m256i nibble = _mm256_set1_epi8(0x0F);
-  const __m256i ones = _mm256_set1_epi16(1), high_weight = _mm256_set1_epi16(256);
-  thread_local std::vector<float> factors;
-  factors.resize((static_cast<std::size_t>(w.cols / Group) + 7) / 8 * 8);  // row_factors_simd writes whole eights
-  float* factor = factors.data();
-  for (int r = first; r < last; ++r) {
-    const std::byte* row = w.data + w.row_bytes() * static_cast<std::size_t>(r);
-    const float bias_total = row_factors_simd(w, x, r, factor);
-    __m256 acc = _mm256_setzero_ps();
-    for (int b = 0; b < blocks; ++b) {
-      // This block's evens and odds within its chunk (see QuantizedRow); chunks are 64 or 128.
-      const int within = (b * 64) & (x.chunk - 1), base = b * 64 - within;
-      const std::int8_t* high = x.high.data() + base + within / 2;
-      const std::int8_t* low = x.low.data() + base + within / 2;
-      const int odd = x.chunk / 2;
-      const __m256i packed = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + b * 32));
-      const __m256i evens = _mm256_and_si256(packed, nibble);
-      const __m256i odds = _mm256_and_si256(_mm256_srli_epi16(packed, 4), nibble);
-      // 256 · (q · high) + q · low, as 8 int32 lanes.
-      const __m256i high_sums = nibble_sums(evens, odds, load(high), load(high + odd));
-      const __m256i low_sums = nibble_sums(evens, odds, load(low), load(low + odd));
-      const __m256i dot = _mm256_add_epi32(_mm256_madd_epi16(high_sums, high_weight), _mm256_madd_epi16(low_sums, ones));
-      __m256 scale;
-      if constexpr (Group == 32)  // lanes 4..7 hold columns 32..63: the next group
-        scale = _mm256_blend_ps(_mm256_set1_ps(factor[2 * b]), _mm256_set1_ps(factor[2 * b + 1]), 0xF0);
-      else
-        scale = _mm256_set1_ps(factor[b / (Group / 64)]);
-      acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), scale, acc);
+  const __m256i packed = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
+  const __m256i evens = _mm256_and_si256(packed, nibble);
+  const __m256i odds = _mm256_and_si256(_mm256_srli_epi16(packed, 4), nibble);
+  const std::int8_t* high = x.high.data();
+  const std::int8_t* low = x.low.data();
+  const __m256i high_sums = nibble_sums(evens, odds, load(high + even), load(high + odd));
+  const __m256i low_sums = nibble_sums(evens, odds, load(low + even), load(low + odd));
+  return _mm256_add_epi32(_mm256_madd_epi16(high_sums, _mm256_set1_epi16(256)), _mm256_madd_epi16(low_sums, _mm256_set1_epi16(1)));
+}
+
+// The factor vector of block b's eight lanes: one group's, or for 32-column groups two (lanes
+// 4..7 hold columns 32..63, the next group).
+template <int Group>
+inline __m256 block_factor(const float* factor, int b) {
+  if constexpr (Group == 32) return _mm256_blend_ps(_mm256_set1_ps(factor[2 * b]), _mm256_set1_ps(factor[2 * b + 1]), 0xF0);
+  else return _mm256_set1_ps(factor[b / (Group / 64)]);
+}
+
+// 4-bit rows, one at a time: not several side by side as on AVX-512, where rows of a few hundred
+// bytes make streams too short for the hardware prefetcher, and decode streamed its weights
+// slower (backend_stream) that way. x's chunks (see QuantizedRow) are 128 columns, two blocks
+// of 64 (two accumulators, and 128-column groups convert once), or 64, one block.
+template <int Group, int Chunk>
+void affine4_rows(const WeightMatrix& w, const QuantizedRow& x, int first, int last, float* out) {
+  static_assert(Chunk == 64 || Chunk == 128);
+  const int chunks = w.cols / Chunk;
+  RowFactors factors(w, x, Group);
+  for (int batch = first; batch < last; batch += RowFactors::kRows) {
+    const int count = std::min(RowFactors::kRows, last - batch);
+    factors.compute(batch, count);
+    for (int i = 0; i < count; ++i) {
+      const std::byte* row = w.data + w.row_bytes() * static_cast<std::size_t>(batch + i);
+      const float* factor = factors.factors(i);
+      __m256 acc = factors.bias_terms(i), other = _mm256_setzero_ps();
+      for (int c = 0; c < chunks; ++c) {
+        const int base = c * Chunk;
+        const std::byte* q = row + c * (Chunk / 2);
+        if constexpr (Chunk == 64) {
+          acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(block_dot(q, x, base, base + 32)), block_factor<Group>(factor, c), acc);
+        } else if constexpr (Group == 128) {
+          const __m256i dot = _mm256_add_epi32(block_dot(q, x, base, base + 64), block_dot(q + 32, x, base + 32, base + 96));
+          acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_set1_ps(factor[c]), acc);
+        } else {
+          acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(block_dot(q, x, base, base + 64)), block_factor<Group>(factor, 2 * c), acc);
+          other = _mm256_fmadd_ps(_mm256_cvtepi32_ps(block_dot(q + 32, x, base + 32, base + 96)), block_factor<Group>(factor, 2 * c + 1),
+                                  other);
+        }
+      }
+      out[batch + i - first] = reduce(_mm256_add_ps(acc, other));
     }
-    out[r - first] = reduce(acc) + bias_total;
   }
 }
 
 template <int Group>
 void affine8_rows(const WeightMatrix& w, const QuantizedRow& x, int first, int last, float* out) {
   const int halves = w.cols / 32;
-  thread_local std::vector<float> factors;
-  factors.resize((static_cast<std::size_t>(w.cols / Group) + 7) / 8 * 8);  // row_factors_simd writes whole eights
-  float* factor = factors.data();
-  for (int r = first; r < last; ++r) {
-    const std::byte* row = w.data + w.row_bytes() * static_cast<std::size_t>(r);
-    const float bias_total = row_factors_simd(w, x, r, factor);
-    __m256 acc = _mm256_setzero_ps();
-    for (int half = 0; half < halves; ++half) {
-      const std::byte* q = row + half * 32;
-      const std::int8_t* high = x.high.data() + half * 32;
-      const std::int8_t* low = x.low.data() + half * 32;
-      const __m256i h = _mm256_add_epi32(wide_dot(q, high), wide_dot(q + 16, high + 16));
-      const __m256i l = _mm256_add_epi32(wide_dot(q, low), wide_dot(q + 16, low + 16));
-      const __m256i dot = _mm256_add_epi32(_mm256_slli_epi32(h, 8), l);
-      acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_set1_ps(factor[half / (Group / 32)]), acc);
+  RowFactors factors(w, x, Group);
+  for (int batch = first; batch < last; batch += RowFactors::kRows) {
+    const int count = std::min(RowFactors::kRows, last - batch);
+    factors.compute(batch, count);
+    for (int i = 0; i < count; ++i) {
+      const std::byte* row = w.data + w.row_bytes() * static_cast<std::size_t>(batch + i);
+      const float* factor = factors.factors(i);
+      __m256 acc = factors.bias_terms(i);
+      for (int half = 0; half < halves; ++half) {
+        const std::byte* q = row + half * 32;
+        const std::int8_t* high = x.high.data() + half * 32;
+        const std::int8_t* low = x.low.data() + half * 32;
+        const __m256i h = _mm256_add_epi32(wide_dot(q, high), wide_dot(q + 16, high + 16));
+        const __m256i l = _mm256_add_epi32(wide_dot(q, low), wide_dot(q + 16, low + 16));
+        const __m256i dot = _mm256_add_epi32(_mm256_slli_epi32(h, 8), l);
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_set1_ps(factor[half / (Group / 32)]), acc);
+      }
+      out[batch + i - first] = reduce(acc);
     }
-    out[r - first] = reduce(acc) + bias_total;
   }
+}
+
+template <int Group>
+void affine4_rows(const WeightMatrix& w, const QuantizedRow& x, int first, int last, float* out) {
+  if (x.chunk == 128) affine4_rows<Group, 128>(w, x, first, last, out);
+  else affine4_rows<Group, 64>(w, x, first, last, out);
 }
 
 void affine_rows(const WeightMatrix& w, const QuantizedRow& x, int first, int last, float* out) {
