@@ -18,6 +18,24 @@ inline float reduce(__m256 v) {
   return _mm_cvtss_f32(_mm_add_ss(sum2, _mm_movehdup_ps(sum2)));
 }
 
+// The lane sums of eight vectors, as one vector: element i is the sum of v[i]'s lanes.
+inline __m256 reduce8(const __m256* v) {
+  const __m256 pairs01 = _mm256_hadd_ps(v[0], v[1]), pairs23 = _mm256_hadd_ps(v[2], v[3]);
+  const __m256 pairs45 = _mm256_hadd_ps(v[4], v[5]), pairs67 = _mm256_hadd_ps(v[6], v[7]);
+  // Each 128-bit half now holds rows 0..3 (or 4..7) summed over that half's lanes.
+  const __m256 quads0123 = _mm256_hadd_ps(pairs01, pairs23), quads4567 = _mm256_hadd_ps(pairs45, pairs67);
+  return _mm256_add_ps(_mm256_permute2f128_ps(quads0123, quads4567, 0x20), _mm256_permute2f128_ps(quads0123, quads4567, 0x31));
+}
+
+// Stores the lane sums of v[0..count) (count ≤ 8) to out.
+inline void store_sums(__m256* v, int count, float* out) {
+  if (count == 8) return _mm256_storeu_ps(out, reduce8(v));
+  for (int i = count; i < 8; ++i) v[i] = _mm256_setzero_ps();
+  alignas(32) float sums[8];
+  _mm256_store_ps(sums, reduce8(v));
+  std::memcpy(out, sums, static_cast<std::size_t>(count) * sizeof(float));
+}
+
 // 16 unsigned bytes times 16 signed ones, widened to int16 (no saturation at 255 · 127).
 inline __m256i wide_dot(const std::byte* q, const std::int8_t* x) {
   const __m256i q16 = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q)));
@@ -148,6 +166,7 @@ void affine4_rows(const WeightMatrix& w, const QuantizedRow& x, int first, int l
   for (int batch = first; batch < last; batch += RowFactors::kRows) {
     const int count = std::min(RowFactors::kRows, last - batch);
     factors.compute(batch, count);
+    __m256 sums[RowFactors::kRows];
     for (int i = 0; i < count; ++i) {
       const std::byte* row = w.data + w.row_bytes() * static_cast<std::size_t>(batch + i);
       const float* factor = factors.factors(i);
@@ -166,8 +185,9 @@ void affine4_rows(const WeightMatrix& w, const QuantizedRow& x, int first, int l
                                   other);
         }
       }
-      out[batch + i - first] = reduce(_mm256_add_ps(acc, other));
+      sums[i] = _mm256_add_ps(acc, other);
     }
+    store_sums(sums, count, out + (batch - first));
   }
 }
 
@@ -178,6 +198,7 @@ void affine8_rows(const WeightMatrix& w, const QuantizedRow& x, int first, int l
   for (int batch = first; batch < last; batch += RowFactors::kRows) {
     const int count = std::min(RowFactors::kRows, last - batch);
     factors.compute(batch, count);
+    __m256 sums[RowFactors::kRows];
     for (int i = 0; i < count; ++i) {
       const std::byte* row = w.data + w.row_bytes() * static_cast<std::size_t>(batch + i);
       const float* factor = factors.factors(i);
@@ -191,8 +212,9 @@ void affine8_rows(const WeightMatrix& w, const QuantizedRow& x, int first, int l
         const __m256i dot = _mm256_add_epi32(_mm256_slli_epi32(h, 8), l);
         acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_set1_ps(factor[half / (Group / 32)]), acc);
       }
-      out[batch + i - first] = reduce(acc);
+      sums[i] = acc;
     }
+    store_sums(sums, count, out + (batch - first));
   }
 }
 
