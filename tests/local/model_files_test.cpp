@@ -42,10 +42,10 @@ std::string safetensors(const std::string& header, std::size_t data_bytes) {
   return bytes + header + std::string(data_bytes, '\x01');
 }
 
-std::string load_error(const std::string& bytes) {
+std::string load_error(const std::string& bytes, Residency residency = Residency::mapped) {
   TempFile file(bytes);
   try {
-    SafetensorsFile loaded(file.path());
+    SafetensorsFile loaded(file.path(), residency);
     return "loaded";
   } catch (const Error& error) {
     EXPECT_EQ(error.category(), ErrorCategory::model_format);
@@ -65,7 +65,29 @@ TEST(Safetensors, ReadsAWellFormedFile) {
   EXPECT_EQ(loaded.metadata().at("format"), "mlx");
 }
 
+TEST(Safetensors, ReadIntoHugePagesHoldsTheBytesTheMappingHolds) {
+  std::string data(3 << 20, '\0');  // more than one huge page, and not a whole number of them
+  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 7 + i / 4096);
+  const std::string header = R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"b":{"dtype":"U32","shape":[786428],"data_offsets":[16,3145728]}})";
+  TempFile file(safetensors(header, 0) + data);
+  const SafetensorsFile mapped(file.path(), Residency::mapped), read_in(file.path(), Residency::huge_pages);
+  ASSERT_EQ(read_in.tensors().size(), 2u);
+  for (const auto& [name, view] : mapped.tensors()) {
+    const auto& copy = read_in.tensors().at(name);
+    EXPECT_NE(copy.bytes.data(), view.bytes.data()) << name;
+    ASSERT_EQ(copy.bytes.size(), view.bytes.size()) << name;
+    EXPECT_EQ(std::memcmp(copy.bytes.data(), view.bytes.data(), view.bytes.size()), 0) << name;
+  }
+  EXPECT_EQ(std::memcmp(read_in.tensors().at("b").bytes.data(), data.data() + 16, data.size() - 16), 0);
+}
+
 TEST(Safetensors, RefusesMalformedFilesWithoutReadingOutOfBounds) {
+  for (Residency residency : {Residency::mapped, Residency::huge_pages}) {
+    SCOPED_TRACE(residency == Residency::mapped ? "mapped" : "huge pages");
+    EXPECT_THAT(load_error("abc", residency), HasSubstr("shorter than the 8-byte header length"));
+    EXPECT_THAT(load_error(safetensors(R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", 8), residency),
+                HasSubstr("lie outside the data section of 8 bytes"));
+  }
   EXPECT_THAT(load_error("abc"), HasSubstr("shorter than the 8-byte header length"));
   EXPECT_THAT(load_error(std::string(8, '\xff') + "{}"), HasSubstr("runs past the end of the file"));
   EXPECT_THAT(load_error(safetensors("{not json", 0)), HasSubstr("not valid JSON"));

@@ -211,6 +211,38 @@ TEST(LocalProvider, QuantizeOnLoadKeepsTheGreedyReply) {
   EXPECT_EQ(expected.rfind(reply.text, 0), 0u) << reply.text;
 }
 
+TEST(LocalProvider, WeightsMappedOrReadIntoMemoryGiveTheSameReply) {
+  const std::string folder = fixtures::model_fixture("llama").string();
+  const std::string catalog = std::string("plugin_paths: [\"") + SWITCHBOARD_BUILD_DIR + "/lib/switchboard/plugins\"]\n"
+                              "providers:\n"
+                              "  mapped: { plugin: local, backend: cpu, threads: 1, mmap: true }\n"
+                              "  read_in: { plugin: local, backend: cpu, threads: 1, mmap: false }\n"
+                              "models:\n"
+                              "  from_map: { provider: mapped, path: \"" + folder + "\", context: 512 }\n"
+                              "  from_memory: { provider: read_in, path: \"" + folder + "\", context: 512 }\n";
+  Runtime runtime(Catalog::parse(catalog, "/tmp/local-test.yaml"));
+  const auto chat = reference_case("llama", "chat");
+  const auto from_map = runtime.model("from_map")->generate(greedy(to_messages(chat["messages"]), 8));
+  const auto from_memory = runtime.model("from_memory")->generate(greedy(to_messages(chat["messages"]), 8));
+  const std::string expected = chat["greedy"]["text"];
+  EXPECT_EQ(expected.rfind(from_map.text, 0), 0u) << from_map.text;
+  EXPECT_EQ(from_memory.text, from_map.text);
+}
+
+TEST(LocalProvider, MmapMustBeABoolean) {
+  const std::string catalog = std::string("plugin_paths: [\"") + SWITCHBOARD_BUILD_DIR + "/lib/switchboard/plugins\"]\n"
+                              "providers:\n  cpu: { plugin: local, backend: cpu, mmap: \"yes\" }\n"
+                              "models:\n  m: { provider: cpu, path: \"/tmp\" }\n";
+  Runtime runtime(Catalog::parse(catalog, "/tmp/local-test.yaml"));
+  try {
+    runtime.model("m");
+    FAIL();
+  } catch (const Error& error) {
+    EXPECT_EQ(error.category(), ErrorCategory::config);
+    EXPECT_THAT(error.what(), HasSubstr("option 'mmap': expected true or false"));
+  }
+}
+
 TEST(LocalProvider, UnknownOptionsAreConfigErrors) {
   auto runtime = runtime_for({}, "  odd: { provider: cpu, path: \"/tmp\", options: { quantise: q4 } }\n");
   try {

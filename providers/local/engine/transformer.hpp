@@ -45,10 +45,12 @@ struct TransformerWeights {
   std::size_t bytes_read_per_token() const;
 };
 
-// How to store weights that the folder holds as floats: as they are, or quantized on load.
+// How to store weights that the folder holds as floats: as they are, or quantized on load; and
+// where the folder's bytes live (see Residency).
 struct LoadOptions {
   int quantize_bits = 0;  // 0, 4 or 8
   int quantize_group_size = 64;
+  Residency residency = Residency::mapped;
 };
 
 TransformerWeights load_transformer_weights(const TensorStore& store, const ModelConfig& config, const LoadOptions& options = {});

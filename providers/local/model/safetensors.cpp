@@ -5,8 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <limits>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -53,7 +57,48 @@ std::string TensorView::describe() const {
   return text + "]) in " + file.string();
 }
 
-SafetensorsFile::SafetensorsFile(const std::filesystem::path& file) : path_(file) {
+bool huge_pages_available() {
+  std::ifstream setting("/sys/kernel/mm/transparent_hugepage/enabled");
+  std::string line;
+  return std::getline(setting, line) && line.find("[never]") == std::string::npos;
+}
+
+namespace {
+
+constexpr std::size_t kHugePage = std::size_t{2} << 20;
+
+// The whole file read into fresh anonymous memory that starts on a huge page boundary, so the
+// kernel can back it with huge pages. Returns the mapping; `data` is where the bytes start.
+void* read_into_huge_pages(int fd, const std::filesystem::path& file, std::size_t size, std::size_t& region_size,
+                           const std::byte*& data) {
+  const std::size_t rounded = (size + kHugePage - 1) / kHugePage * kHugePage;
+  region_size = rounded + kHugePage;  // room to move the start up to a boundary
+  void* region = ::mmap(nullptr, region_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (region == MAP_FAILED) fail(file, "cannot allocate " + std::to_string(region_size) + " bytes to read it into: " + std::strerror(errno));
+  const auto start = (reinterpret_cast<std::uintptr_t>(region) + kHugePage - 1) / kHugePage * kHugePage;
+  auto* bytes = reinterpret_cast<std::byte*>(start);
+  // A hint: without it the copy still works, on small pages. The last part-filled huge page
+  // stays on small ones, so the copy takes no more memory than the file.
+  ::madvise(bytes, size / kHugePage * kHugePage, MADV_HUGEPAGE);
+  for (std::size_t done = 0; done < size;) {
+    const ssize_t got = ::pread(fd, bytes + done, std::min(size - done, std::size_t{64} << 20), static_cast<off_t>(done));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      const std::string why = got < 0 ? std::string("cannot read: ") + std::strerror(errno)
+                                      : "ended after " + std::to_string(done) + " of " + std::to_string(size) + " bytes while being read";
+      ::munmap(region, region_size);
+      fail(file, why);
+    }
+    done += static_cast<std::size_t>(got);
+  }
+  ::mprotect(bytes, rounded, PROT_READ);  // weights are read-only, as when mapped
+  data = bytes;
+  return region;
+}
+
+}  // namespace
+
+SafetensorsFile::SafetensorsFile(const std::filesystem::path& file, Residency residency) : path_(file) {
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw Error(ErrorCategory::not_found, file.string() + ": cannot open: " + std::strerror(errno));
   struct stat info {};
@@ -66,14 +111,26 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& file) : path_(file
     ::close(fd);
     fail(file, "truncated: " + std::to_string(size_) + " bytes, shorter than the 8-byte header length");
   }
-  mapping_ = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
-  ::close(fd);
-  if (mapping_ == MAP_FAILED) {
-    mapping_ = nullptr;
-    fail(file, std::string("cannot map: ") + std::strerror(errno));
+  const std::byte* base = nullptr;
+  if (residency == Residency::huge_pages) {
+    try {
+      region_ = read_into_huge_pages(fd, file, size_, region_size_, base);
+    } catch (...) {
+      ::close(fd);
+      throw;
+    }
+    ::close(fd);
+  } else {
+    region_ = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+    ::close(fd);
+    if (region_ == MAP_FAILED) {
+      region_ = nullptr;
+      fail(file, std::string("cannot map: ") + std::strerror(errno));
+    }
+    region_size_ = size_;
+    base = static_cast<const std::byte*>(region_);
   }
   try {
-    const auto* base = static_cast<const std::byte*>(mapping_);
     std::uint64_t header_size = 0;
     std::memcpy(&header_size, base, 8);  // little-endian on every platform we build for
     if (header_size > size_ - 8)
@@ -129,14 +186,14 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& file) : path_(file
       tensors_.emplace(name, std::move(view));
     }
   } catch (...) {
-    ::munmap(mapping_, size_);
-    mapping_ = nullptr;
+    ::munmap(region_, region_size_);
+    region_ = nullptr;
     throw;
   }
 }
 
 SafetensorsFile::~SafetensorsFile() {
-  if (mapping_) ::munmap(mapping_, size_);
+  if (region_) ::munmap(region_, region_size_);
 }
 
 }  // namespace switchboard::local

@@ -10,7 +10,7 @@
 namespace switchboard::local {
 namespace fs = std::filesystem;
 
-TensorStore::TensorStore(const fs::path& folder) : folder_(folder) {
+TensorStore::TensorStore(const fs::path& folder, Residency residency) : folder_(folder) {
   const fs::path index_file = folder / "model.safetensors.index.json";
   std::vector<fs::path> shards;
   if (fs::exists(index_file)) {
@@ -39,7 +39,7 @@ TensorStore::TensorStore(const fs::path& folder) : folder_(folder) {
   }
   for (const auto& shard : shards) {
     if (!fs::exists(shard)) throw Error(ErrorCategory::not_found, shard.string() + ": shard named by the index is missing");
-    files_.push_back(std::make_unique<SafetensorsFile>(shard));
+    files_.push_back(std::make_unique<SafetensorsFile>(shard, residency));
     for (const auto& [name, view] : files_.back()->tensors()) {
       if (!index_.emplace(name, &view).second)
         throw Error(ErrorCategory::model_format, shard.string() + ": tensor '" + name + "' also appears in " + index_[name]->file.string());

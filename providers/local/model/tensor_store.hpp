@@ -16,7 +16,7 @@ class TensorStore {
  public:
   // Throws Error(not_found) for a folder with no weights, Error(model_format) for a bad index
   // or shard.
-  explicit TensorStore(const std::filesystem::path& folder);
+  explicit TensorStore(const std::filesystem::path& folder, Residency residency = Residency::mapped);
 
   // nullptr when absent.
   const TensorView* find(const std::string& name) const;

@@ -18,8 +18,8 @@ std::shared_ptr<const LoadedModel> load_model_folder(const fs::path& folder, con
   if (!fs::exists(tokenizer_file)) throw Error(ErrorCategory::not_found, tokenizer_file.string() + ": missing (the model's tokenizer)");
 
   auto config = load_model_config(folder);
-  auto store = std::make_unique<TensorStore>(folder);
-  auto weights = load_transformer_weights(*store, config, options);
+  // The tokenizer first: parsing its JSON takes tens of MiB for a moment, which would add to the
+  // peak RSS if the weights were already read in (Residency::huge_pages).
   auto tokenizer = Tokenizer::from_file(tokenizer_file);
   std::optional<ChatTemplate> chat_template;
   try {
@@ -28,6 +28,8 @@ std::shared_ptr<const LoadedModel> load_model_folder(const fs::path& folder, con
     if (error.category() != ErrorCategory::not_found) throw;
     logger()->info("{}: no chat template; messages are joined as plain text", folder.string());
   }
+  auto store = std::make_unique<TensorStore>(folder, options.residency);
+  auto weights = load_transformer_weights(*store, config, options);
   auto loaded = std::make_shared<LoadedModel>(LoadedModel{folder, std::move(config), std::move(store), std::move(weights),
                                                           std::move(tokenizer), std::move(chat_template), 0});
   loaded->load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

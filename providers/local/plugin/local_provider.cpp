@@ -10,6 +10,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <switchboard/log.hpp>
@@ -25,7 +26,8 @@ namespace {
 class FolderCache {
  public:
   std::shared_ptr<const LoadedModel> get(const std::filesystem::path& folder, const LoadOptions& options) {
-    const std::string key = folder.string() + "|q" + std::to_string(options.quantize_bits) + "g" + std::to_string(options.quantize_group_size);
+    const std::string key = folder.string() + "|q" + std::to_string(options.quantize_bits) + "g" + std::to_string(options.quantize_group_size) +
+                            (options.residency == Residency::huge_pages ? "|huge" : "|mapped");
     std::lock_guard lock(mutex_);
     if (auto existing = loaded_[key].lock()) return existing;
     auto loaded = load_model_folder(folder, options);
@@ -85,12 +87,18 @@ class LocalProvider final : public LLMProvider {
         budget_ = std::make_shared<MemoryBudget>(static_cast<std::int64_t>(read_byte_size(value, "memory_budget")));
       } else if (key == "keep_alive") {
         keep_alive_ = read_duration(value, "keep_alive");
+      } else if (key == "mmap") {
+        if (!value.is_boolean()) throw Error(ErrorCategory::config, "option 'mmap': expected true or false, got " + value.dump());
+        mmap_ = value.get<bool>();
       } else {
         throw Error(ErrorCategory::config,
-                    "unknown option '" + key + "' (known: backend, threads, device, memory_limit, context, memory_budget, keep_alive)");
+                    "unknown option '" + key + "' (known: backend, threads, device, memory_limit, context, memory_budget, keep_alive, mmap)");
       }
     }
     backend_ = make_backend(backend_options);
+    // By default the CPU reads weights into huge pages, where decode streams them faster; a GPU
+    // backend copies them to the device, so mapping costs it nothing.
+    if (!mmap_) mmap_ = backend_->name() != "cpu" || !huge_pages_available();
   }
 
   ProviderInfo info() const override { return {name_, "local", "0.1.0", backend_->describe()}; }
@@ -109,6 +117,7 @@ class LocalProvider final : public LLMProvider {
     settings.prefill_chunk = backend_->prefill_chunk();
     if (entry.quantize == "q4") settings.load.quantize_bits = 4;
     if (entry.quantize == "q8") settings.load.quantize_bits = 8;
+    settings.load.residency = *mmap_ ? Residency::mapped : Residency::huge_pages;
     for (const auto& [key, value] : entry.options.items()) {
       if (key == "prefill_chunk" && value.is_number_integer() && value.get<int>() > 0) settings.prefill_chunk = value.get<int>();
       else throw Error(ErrorCategory::config, "model '" + entry.name + "': unknown option '" + key + "' (known: prefill_chunk)");
@@ -121,6 +130,7 @@ class LocalProvider final : public LLMProvider {
 
  private:
   std::string name_;
+  std::optional<bool> mmap_;  // weights mapped (true) or read into huge pages (false)
   int context_ = 0;
   std::shared_ptr<MemoryBudget> budget_;  // null: no memory_budget
   std::chrono::milliseconds keep_alive_ = std::chrono::minutes(5);
