@@ -111,25 +111,16 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& file, Residency re
     ::close(fd);
     fail(file, "truncated: " + std::to_string(size_) + " bytes, shorter than the 8-byte header length");
   }
-  const std::byte* base = nullptr;
-  if (residency == Residency::huge_pages) {
-    try {
-      region_ = read_into_huge_pages(fd, file, size_, region_size_, base);
-    } catch (...) {
-      ::close(fd);
-      throw;
-    }
+  // The header is parsed from the mapping in either case: its JSON is the file's largest
+  // transient allocation, and it should be gone before a copy of the data takes memory.
+  region_ = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (region_ == MAP_FAILED) {
+    region_ = nullptr;
     ::close(fd);
-  } else {
-    region_ = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
-    ::close(fd);
-    if (region_ == MAP_FAILED) {
-      region_ = nullptr;
-      fail(file, std::string("cannot map: ") + std::strerror(errno));
-    }
-    region_size_ = size_;
-    base = static_cast<const std::byte*>(region_);
+    fail(file, std::string("cannot map: ") + std::strerror(errno));
   }
+  region_size_ = size_;
+  const auto* base = static_cast<const std::byte*>(region_);
   try {
     std::uint64_t header_size = 0;
     std::memcpy(&header_size, base, 8);  // little-endian on every platform we build for
@@ -188,8 +179,27 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& file, Residency re
   } catch (...) {
     ::munmap(region_, region_size_);
     region_ = nullptr;
+    ::close(fd);
     throw;
   }
+  if (residency == Residency::huge_pages) {
+    std::size_t copy_size = 0;
+    const std::byte* copy = nullptr;
+    void* copy_region = nullptr;
+    try {
+      copy_region = read_into_huge_pages(fd, file, size_, copy_size, copy);
+    } catch (...) {
+      ::munmap(region_, region_size_);
+      region_ = nullptr;
+      ::close(fd);
+      throw;
+    }
+    for (auto& [name, view] : tensors_) view.bytes = {copy + (view.bytes.data() - base), view.bytes.size()};
+    ::munmap(region_, region_size_);
+    region_ = copy_region;
+    region_size_ = copy_size;
+  }
+  ::close(fd);
 }
 
 SafetensorsFile::~SafetensorsFile() {
