@@ -93,11 +93,11 @@ class Roofline {
   std::int64_t peak_before_ = 0;
 };
 
-// A catalog of one local model, so --backend and --threads apply whatever the catalog says.
-Catalog bench_catalog(const fs::path& folder, const std::string& backend, int threads, int context) {
+// A catalog of one local model, so --backend, --threads and --no-mmap apply whatever the catalog says.
+Catalog bench_catalog(const fs::path& folder, const std::string& backend, int threads, bool mmap, int context) {
   std::ostringstream yaml;
   yaml << "providers:\n  bench: { plugin: local, backend: " << backend << ", threads: "
-       << (threads > 0 ? std::to_string(threads) : std::string("auto")) << " }\n"
+       << (threads > 0 ? std::to_string(threads) : std::string("auto")) << (mmap ? "" : ", mmap: false") << " }\n"
        << "models:\n  bench: { provider: bench, path: " << json(fs::absolute(folder).string()).dump() << ", context: " << context
        << " }\n";
   return Catalog::parse(yaml.str(), fs::current_path() / "bench.yaml");
@@ -123,21 +123,23 @@ int run(const CommandContext& context) {
   const int gen_tokens = parse_int_option("--gen-tokens", arguments.value("--gen-tokens").value_or("128"), 1);
   const int repetitions = parse_int_option("--repetitions", arguments.value("--repetitions").value_or("3"), 1);
   const bool as_json = arguments.has("--json");
+  const bool mmap = !arguments.has("--no-mmap");
 
   const bool is_folder = fs::is_directory(model_name);
   std::optional<Runtime> runtime;
   std::string label = model_name;
   if (is_folder) {
-    runtime.emplace(bench_catalog(model_name, backend, threads, prompt_tokens + gen_tokens + 64));
+    runtime.emplace(bench_catalog(model_name, backend, threads, mmap, prompt_tokens + gen_tokens + 64));
   } else {
     runtime.emplace(open_runtime(context.catalog_file));
     const ModelEntry& entry = runtime->catalog().model(model_name);
     const auto& provider = runtime->catalog().providers().at(entry.provider);
     if (provider.plugin == "local" && entry.path) {
       label = entry.name;
-      runtime.emplace(bench_catalog(*entry.path, backend, threads, prompt_tokens + gen_tokens + 64));
-    } else if (arguments.has("--backend") || arguments.has("--threads")) {
-      print_note("switchboard: --backend and --threads apply to local models only; using '" + entry.name + "' as its catalog says");
+      runtime.emplace(bench_catalog(*entry.path, backend, threads, mmap, prompt_tokens + gen_tokens + 64));
+    } else if (arguments.has("--backend") || arguments.has("--threads") || arguments.has("--no-mmap")) {
+      print_note("switchboard: --backend, --threads and --no-mmap apply to local models only; using '" + entry.name +
+                 "' as its catalog says");
     }
   }
   auto model = open_model(*runtime, is_folder || runtime->catalog().models().count("bench") ? "bench" : model_name);
@@ -189,6 +191,7 @@ int run(const CommandContext& context) {
   json report{{"model", label},
               {"backend", backend},
               {"threads", threads > 0 ? json(threads) : json("auto")},
+              {"mmap", mmap},
               {"prompt_tokens", measured_prompt},
               {"gen_tokens", generated},
               {"prefill_tokens_per_s", to_json(spread_of(prefill))},
@@ -243,6 +246,7 @@ Command bench_command() {
               {"--model", "DIR|NAME", "a model folder, or a model of the catalog"},
               {"--backend", "cpu|vulkan", "the local provider's backend (default cpu)"},
               {"--threads", "N", "threads for the local provider (default: one per core)"},
+              {"--no-mmap", "", "read the weights into huge pages instead of mapping them (the provider's mmap: false)"},
               {"--prompt-tokens", "N", "prompt length (default 512)"},
               {"--gen-tokens", "N", "tokens to generate (default 128)"},
               {"--repetitions", "N", "measured runs after the warm-up (default 3)"},

@@ -35,6 +35,19 @@ TEST(CliBench, JsonReportHasEveryFigureAsMinMedianMax) {
   EXPECT_LT(report["peak_rss_bytes"].get<std::int64_t>(), std::int64_t{256} << 20);
 }
 
+TEST(CliBench, NoMmapReadsTheWeightsIn) {
+  const auto mapped = run_cli(standard_catalog(), {"bench", "--model", kTinyModel, "--prompt-tokens", "8", "--gen-tokens", "2",
+                                                   "--repetitions", "1", "--threads", "1", "--json"});
+  const auto read_in = run_cli(standard_catalog(), {"bench", "--model", kTinyModel, "--prompt-tokens", "8", "--gen-tokens", "2",
+                                                    "--repetitions", "1", "--threads", "1", "--json", "--no-mmap"});
+  ASSERT_EQ(mapped.exit_code, 0) << mapped.err;
+  ASSERT_EQ(read_in.exit_code, 0) << read_in.err;
+  EXPECT_EQ(nlohmann::json::parse(mapped.out)["mmap"], true);
+  const auto report = nlohmann::json::parse(read_in.out);
+  EXPECT_EQ(report["mmap"], false);
+  EXPECT_GT(report["decode_tokens_per_s"]["min"].get<double>(), 0);
+}
+
 TEST(CliBench, NeedsAModel) {
   const auto result = run_cli(standard_catalog(), {"bench"});
   EXPECT_EQ(result.exit_code, 2);

@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <limits>
 #include <string>
 
@@ -55,12 +54,6 @@ std::string TensorView::describe() const {
   std::string text = "'" + name + "' (" + dtype_name(dtype) + " [";
   for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
   return text + "]) in " + file.string();
-}
-
-bool huge_pages_available() {
-  std::ifstream setting("/sys/kernel/mm/transparent_hugepage/enabled");
-  std::string line;
-  return std::getline(setting, line) && line.find("[never]") == std::string::npos;
 }
 
 namespace {

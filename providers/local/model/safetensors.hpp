@@ -35,10 +35,6 @@ struct TensorView {
 // which the CPU streams faster during decode (fewer TLB misses; benchmarks/RESULTS.md, session 5).
 enum class Residency { mapped, huge_pages };
 
-// Whether the kernel gives anonymous memory huge pages on request (transparent huge pages not
-// switched off).
-bool huge_pages_available();
-
 class SafetensorsFile {
  public:
   // Maps or reads the file and validates the header. Throws Error(model_format) naming the file.

@@ -10,7 +10,6 @@
 #include <chrono>
 #include <map>
 #include <mutex>
-#include <optional>
 #include <thread>
 
 #include <switchboard/log.hpp>
@@ -96,9 +95,6 @@ class LocalProvider final : public LLMProvider {
       }
     }
     backend_ = make_backend(backend_options);
-    // By default the CPU reads weights into huge pages, where decode streams them faster; a GPU
-    // backend copies them to the device, so mapping costs it nothing.
-    if (!mmap_) mmap_ = backend_->name() != "cpu" || !huge_pages_available();
   }
 
   ProviderInfo info() const override { return {name_, "local", "0.1.0", backend_->describe()}; }
@@ -117,7 +113,7 @@ class LocalProvider final : public LLMProvider {
     settings.prefill_chunk = backend_->prefill_chunk();
     if (entry.quantize == "q4") settings.load.quantize_bits = 4;
     if (entry.quantize == "q8") settings.load.quantize_bits = 8;
-    settings.load.residency = *mmap_ ? Residency::mapped : Residency::huge_pages;
+    settings.load.residency = mmap_ ? Residency::mapped : Residency::huge_pages;
     for (const auto& [key, value] : entry.options.items()) {
       if (key == "prefill_chunk" && value.is_number_integer() && value.get<int>() > 0) settings.prefill_chunk = value.get<int>();
       else throw Error(ErrorCategory::config, "model '" + entry.name + "': unknown option '" + key + "' (known: prefill_chunk)");
@@ -130,7 +126,11 @@ class LocalProvider final : public LLMProvider {
 
  private:
   std::string name_;
-  std::optional<bool> mmap_;  // weights mapped (true) or read into huge pages (false)
+  // Weights mapped from their files, or (false) read into huge pages at load: decode on the CPU
+  // streams them faster, but the copy is the process's own memory, not shared page cache, and the
+  // peak RSS measured higher by a few MiB (benchmarks/RESULTS.md, session 5), so mapping stays
+  // the default.
+  bool mmap_ = true;
   int context_ = 0;
   std::shared_ptr<MemoryBudget> budget_;  // null: no memory_budget
   std::chrono::milliseconds keep_alive_ = std::chrono::minutes(5);
