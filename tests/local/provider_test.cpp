@@ -16,9 +16,14 @@ using namespace switchboard;
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
+// A catalog of the build's plugins with these providers: and models: lines.
+std::string catalog_of(const std::string& providers, const std::string& models) {
+  return std::string("plugin_paths: [\"") + SWITCHBOARD_BUILD_DIR + "/lib/switchboard/plugins\"]\nproviders:\n" + providers +
+         "models:\n" + models;
+}
+
 std::string catalog_for(const std::vector<std::string>& fixtures, const std::string& extra_models = "") {
-  std::string text = std::string("plugin_paths: [\"") + SWITCHBOARD_BUILD_DIR + "/lib/switchboard/plugins\"]\n"
-                     "providers:\n  cpu: { plugin: local, backend: cpu, threads: 1 }\nmodels:\n";
+  std::string text = catalog_of("  cpu: { plugin: local, backend: cpu, threads: 1 }\n", "");
   for (const auto& name : fixtures)
     text += "  " + name + ": { provider: cpu, path: \"" + fixtures::model_fixture(name).string() + "\", context: 512 }\n";
   return text + extra_models;
@@ -213,13 +218,11 @@ TEST(LocalProvider, QuantizeOnLoadKeepsTheGreedyReply) {
 
 TEST(LocalProvider, WeightsMappedOrReadIntoMemoryGiveTheSameReply) {
   const std::string folder = fixtures::model_fixture("llama").string();
-  const std::string catalog = std::string("plugin_paths: [\"") + SWITCHBOARD_BUILD_DIR + "/lib/switchboard/plugins\"]\n"
-                              "providers:\n"
-                              "  mapped: { plugin: local, backend: cpu, threads: 1, mmap: true }\n"
-                              "  read_in: { plugin: local, backend: cpu, threads: 1, mmap: false }\n"
-                              "models:\n"
-                              "  from_map: { provider: mapped, path: \"" + folder + "\", context: 512 }\n"
-                              "  from_memory: { provider: read_in, path: \"" + folder + "\", context: 512 }\n";
+  const std::string catalog = catalog_of(
+      "  mapped: { plugin: local, backend: cpu, threads: 1, mmap: true }\n"
+      "  read_in: { plugin: local, backend: cpu, threads: 1, mmap: false }\n",
+      "  from_map: { provider: mapped, path: \"" + folder + "\", context: 512 }\n"
+      "  from_memory: { provider: read_in, path: \"" + folder + "\", context: 512 }\n");
   Runtime runtime(Catalog::parse(catalog, "/tmp/local-test.yaml"));
   const auto chat = reference_case("llama", "chat");
   const auto from_map = runtime.model("from_map")->generate(greedy(to_messages(chat["messages"]), 8));
@@ -230,10 +233,8 @@ TEST(LocalProvider, WeightsMappedOrReadIntoMemoryGiveTheSameReply) {
 }
 
 TEST(LocalProvider, MmapMustBeABoolean) {
-  const std::string catalog = std::string("plugin_paths: [\"") + SWITCHBOARD_BUILD_DIR + "/lib/switchboard/plugins\"]\n"
-                              "providers:\n  cpu: { plugin: local, backend: cpu, mmap: \"yes\" }\n"
-                              "models:\n  m: { provider: cpu, path: \"/tmp\" }\n";
-  Runtime runtime(Catalog::parse(catalog, "/tmp/local-test.yaml"));
+  Runtime runtime(Catalog::parse(catalog_of("  cpu: { plugin: local, backend: cpu, mmap: \"yes\" }\n", "  m: { provider: cpu, path: \"/tmp\" }\n"),
+                                 "/tmp/local-test.yaml"));
   try {
     runtime.model("m");
     FAIL();

@@ -60,16 +60,19 @@ namespace {
 
 constexpr std::size_t kHugePage = std::size_t{2} << 20;
 
+std::byte* huge_page_start(void* region) {
+  return reinterpret_cast<std::byte*>((reinterpret_cast<std::uintptr_t>(region) + kHugePage - 1) / kHugePage * kHugePage);
+}
+
 // The whole file read into fresh anonymous memory that starts on a huge page boundary, so the
-// kernel can back it with huge pages. Returns the mapping; `data` is where the bytes start.
-void* read_into_huge_pages(int fd, const std::filesystem::path& file, std::size_t size, std::size_t& region_size,
-                           const std::byte*& data) {
+// kernel can back it with huge pages. Returns the mapping (`region_size` bytes); the file's bytes
+// start at the first huge page boundary in it.
+void* read_into_huge_pages(int fd, const std::filesystem::path& file, std::size_t size, std::size_t& region_size) {
   const std::size_t rounded = (size + kHugePage - 1) / kHugePage * kHugePage;
   region_size = rounded + kHugePage;  // room to move the start up to a boundary
   void* region = ::mmap(nullptr, region_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (region == MAP_FAILED) fail(file, "cannot allocate " + std::to_string(region_size) + " bytes to read it into: " + std::strerror(errno));
-  const auto start = (reinterpret_cast<std::uintptr_t>(region) + kHugePage - 1) / kHugePage * kHugePage;
-  auto* bytes = reinterpret_cast<std::byte*>(start);
+  std::byte* bytes = huge_page_start(region);
   // A hint: without it the copy still works, on small pages. The last part-filled huge page
   // stays on small ones, so the copy takes no more memory than the file.
   ::madvise(bytes, size / kHugePage * kHugePage, MADV_HUGEPAGE);
@@ -85,7 +88,6 @@ void* read_into_huge_pages(int fd, const std::filesystem::path& file, std::size_
     done += static_cast<std::size_t>(got);
   }
   ::mprotect(bytes, rounded, PROT_READ);  // weights are read-only, as when mapped
-  data = bytes;
   return region;
 }
 
@@ -169,28 +171,20 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& file, Residency re
       view.bytes = {base + data_start + begin, static_cast<std::size_t>(end - begin)};
       tensors_.emplace(name, std::move(view));
     }
+    if (residency == Residency::huge_pages) {
+      std::size_t copy_size = 0;
+      void* copy = read_into_huge_pages(fd, file, size_, copy_size);
+      const std::byte* copy_base = huge_page_start(copy);
+      for (auto& [name, view] : tensors_) view.bytes = {copy_base + (view.bytes.data() - base), view.bytes.size()};
+      ::munmap(region_, region_size_);
+      region_ = copy;
+      region_size_ = copy_size;
+    }
   } catch (...) {
     ::munmap(region_, region_size_);
     region_ = nullptr;
     ::close(fd);
     throw;
-  }
-  if (residency == Residency::huge_pages) {
-    std::size_t copy_size = 0;
-    const std::byte* copy = nullptr;
-    void* copy_region = nullptr;
-    try {
-      copy_region = read_into_huge_pages(fd, file, size_, copy_size, copy);
-    } catch (...) {
-      ::munmap(region_, region_size_);
-      region_ = nullptr;
-      ::close(fd);
-      throw;
-    }
-    for (auto& [name, view] : tensors_) view.bytes = {copy + (view.bytes.data() - base), view.bytes.size()};
-    ::munmap(region_, region_size_);
-    region_ = copy_region;
-    region_size_ = copy_size;
   }
   ::close(fd);
 }

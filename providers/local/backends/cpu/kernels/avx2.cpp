@@ -158,6 +158,23 @@ inline __m256 block_factor(const float* factor, int b) {
 // left a core streaming 8-10 GB/s; 1-4 KiB ahead all measured 10-12 (backend_stream, lm_head).
 constexpr int kPrefetchAhead = 2048;
 
+// Rows first..last of w, eight at a time: their factors worked out together, then
+// row_product(row bytes, group factors, accumulator) per row, whose lanes sum to its output.
+// The accumulator starts with the row's bias terms.
+template <typename RowProduct>
+void for_row_batches(const WeightMatrix& w, const QuantizedRow& x, int group_size, int first, int last, float* out,
+                     RowProduct row_product) {
+  RowFactors factors(w, x, group_size);
+  for (int batch = first; batch < last; batch += RowFactors::kRows) {
+    const int count = std::min(RowFactors::kRows, last - batch);
+    factors.compute(batch, count);
+    __m256 sums[RowFactors::kRows];
+    for (int i = 0; i < count; ++i)
+      sums[i] = row_product(w.data + w.row_bytes() * static_cast<std::size_t>(batch + i), factors.factors(i), factors.bias_terms(i));
+    store_sums(sums, count, out + (batch - first));
+  }
+}
+
 // 4-bit rows, one at a time: not several side by side as on AVX-512, where rows of a few hundred
 // bytes make streams too short for the hardware prefetcher, and decode streamed its weights
 // slower (backend_stream) that way. x's chunks (see QuantizedRow) are 128 columns, two blocks
@@ -166,62 +183,43 @@ template <int Group, int Chunk>
 void affine4_rows(const WeightMatrix& w, const QuantizedRow& x, int first, int last, float* out) {
   static_assert(Chunk == 64 || Chunk == 128);
   const int chunks = w.cols / Chunk;
-  RowFactors factors(w, x, Group);
-  for (int batch = first; batch < last; batch += RowFactors::kRows) {
-    const int count = std::min(RowFactors::kRows, last - batch);
-    factors.compute(batch, count);
-    __m256 sums[RowFactors::kRows];
-    for (int i = 0; i < count; ++i) {
-      const std::byte* row = w.data + w.row_bytes() * static_cast<std::size_t>(batch + i);
-      const float* factor = factors.factors(i);
-      __m256 acc = factors.bias_terms(i), other = _mm256_setzero_ps();
-      for (int c = 0; c < chunks; ++c) {
-        const int base = c * Chunk;
-        const std::byte* q = row + c * (Chunk / 2);
-        _mm_prefetch(reinterpret_cast<const char*>(q) + kPrefetchAhead, _MM_HINT_T0);
-        if constexpr (Chunk == 64) {
-          acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(block_dot(q, x, base, base + 32)), block_factor<Group>(factor, c), acc);
-        } else if constexpr (Group == 128) {
-          const __m256i dot = _mm256_add_epi32(block_dot(q, x, base, base + 64), block_dot(q + 32, x, base + 32, base + 96));
-          acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_set1_ps(factor[c]), acc);
-        } else {
-          acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(block_dot(q, x, base, base + 64)), block_factor<Group>(factor, 2 * c), acc);
-          other = _mm256_fmadd_ps(_mm256_cvtepi32_ps(block_dot(q + 32, x, base + 32, base + 96)), block_factor<Group>(factor, 2 * c + 1),
-                                  other);
-        }
+  for_row_batches(w, x, Group, first, last, out, [&](const std::byte* row, const float* factor, __m256 acc) {
+    __m256 other = _mm256_setzero_ps();
+    for (int c = 0; c < chunks; ++c) {
+      const int base = c * Chunk;
+      const std::byte* q = row + c * (Chunk / 2);
+      _mm_prefetch(reinterpret_cast<const char*>(q) + kPrefetchAhead, _MM_HINT_T0);
+      if constexpr (Chunk == 64) {
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(block_dot(q, x, base, base + 32)), block_factor<Group>(factor, c), acc);
+      } else if constexpr (Group == 128) {
+        const __m256i dot = _mm256_add_epi32(block_dot(q, x, base, base + 64), block_dot(q + 32, x, base + 32, base + 96));
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_set1_ps(factor[c]), acc);
+      } else {
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(block_dot(q, x, base, base + 64)), block_factor<Group>(factor, 2 * c), acc);
+        other = _mm256_fmadd_ps(_mm256_cvtepi32_ps(block_dot(q + 32, x, base + 32, base + 96)), block_factor<Group>(factor, 2 * c + 1),
+                                other);
       }
-      sums[i] = _mm256_add_ps(acc, other);
     }
-    store_sums(sums, count, out + (batch - first));
-  }
+    return _mm256_add_ps(acc, other);
+  });
 }
 
 template <int Group>
 void affine8_rows(const WeightMatrix& w, const QuantizedRow& x, int first, int last, float* out) {
   const int halves = w.cols / 32;
-  RowFactors factors(w, x, Group);
-  for (int batch = first; batch < last; batch += RowFactors::kRows) {
-    const int count = std::min(RowFactors::kRows, last - batch);
-    factors.compute(batch, count);
-    __m256 sums[RowFactors::kRows];
-    for (int i = 0; i < count; ++i) {
-      const std::byte* row = w.data + w.row_bytes() * static_cast<std::size_t>(batch + i);
-      const float* factor = factors.factors(i);
-      __m256 acc = factors.bias_terms(i);
-      for (int half = 0; half < halves; ++half) {
-        const std::byte* q = row + half * 32;
-        _mm_prefetch(reinterpret_cast<const char*>(q) + kPrefetchAhead, _MM_HINT_T0);
-        const std::int8_t* high = x.high.data() + half * 32;
-        const std::int8_t* low = x.low.data() + half * 32;
-        const __m256i h = _mm256_add_epi32(wide_dot(q, high), wide_dot(q + 16, high + 16));
-        const __m256i l = _mm256_add_epi32(wide_dot(q, low), wide_dot(q + 16, low + 16));
-        const __m256i dot = _mm256_add_epi32(_mm256_slli_epi32(h, 8), l);
-        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_set1_ps(factor[half / (Group / 32)]), acc);
-      }
-      sums[i] = acc;
+  for_row_batches(w, x, Group, first, last, out, [&](const std::byte* row, const float* factor, __m256 acc) {
+    for (int half = 0; half < halves; ++half) {
+      const std::byte* q = row + half * 32;
+      _mm_prefetch(reinterpret_cast<const char*>(q) + kPrefetchAhead, _MM_HINT_T0);
+      const std::int8_t* high = x.high.data() + half * 32;
+      const std::int8_t* low = x.low.data() + half * 32;
+      const __m256i h = _mm256_add_epi32(wide_dot(q, high), wide_dot(q + 16, high + 16));
+      const __m256i l = _mm256_add_epi32(wide_dot(q, low), wide_dot(q + 16, low + 16));
+      const __m256i dot = _mm256_add_epi32(_mm256_slli_epi32(h, 8), l);
+      acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_set1_ps(factor[half / (Group / 32)]), acc);
     }
-    store_sums(sums, count, out + (batch - first));
-  }
+    return acc;
+  });
 }
 
 template <int Group>

@@ -32,7 +32,7 @@ struct QuantizedRow {
   int bits = 0;
   int chunk = 128;
   std::vector<std::int8_t> high, low;  // cols each
-  // Per group, then zeros up to a whole 16 groups (so kernels load them in vectors):
+  // Per group:
   std::vector<float> step;  // the scale of `low`; high's is 256 × step
   std::vector<float> sum;   // Σ x, which the weights' biases multiply
 

@@ -54,9 +54,8 @@ void QuantizedRow::prepare(const float* x, int cols_in, int group_size_in, int b
   const int groups = cols / group_size;
   high.resize(static_cast<std::size_t>(cols));
   low.resize(static_cast<std::size_t>(cols));
-  // Zeros after the last group up to a whole 16, so kernels can load group factors in vectors.
-  step.assign((static_cast<std::size_t>(groups) + 15) / 16 * 16, 0.0f);
-  sum.assign(step.size(), 0.0f);
+  step.resize(static_cast<std::size_t>(groups));
+  sum.resize(step.size());
   // Natural order first; 4-bit rows are then dealt into the nibble order.
   std::int8_t* natural_high = high.data();
   std::int8_t* natural_low = low.data();
