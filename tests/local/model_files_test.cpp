@@ -141,6 +141,24 @@ TEST(ModelConfig, WrongFieldsNameTheField) {
   } catch (const Error& error) {
     EXPECT_THAT(error.what(), HasSubstr("'num_hidden_layers': expected at most 1024"));
   }
+  // Found by fuzzing: a count past int's range used to wrap negative and slip past that check.
+  for (const long long count : {2147483648LL, 4294967297LL, -4294967295LL}) {
+    config["num_hidden_layers"] = count;
+    try {
+      parse_model_config(config, nullptr, "config.json");
+      FAIL() << count;
+    } catch (const Error& error) {
+      EXPECT_THAT(error.what(), HasSubstr("'num_hidden_layers': expected a positive integer (at most 2147483647), got " + std::to_string(count)));
+    }
+  }
+  config["num_hidden_layers"] = 2;
+  config["head_dim"] = 4294967304ULL;
+  try {
+    parse_model_config(config, nullptr, "config.json");
+    FAIL();
+  } catch (const Error& error) {
+    EXPECT_THAT(error.what(), HasSubstr("'head_dim': expected an integer (between -2147483648 and 2147483647), got 4294967304"));
+  }
 }
 
 TEST(ModelConfig, GenerationConfigEosWins) {
@@ -152,6 +170,28 @@ TEST(ModelConfig, GenerationConfigEosWins) {
   EXPECT_EQ(gemma.layers[1].sliding_window, 0);
   EXPECT_EQ(gemma.layers[0].rope.theta, 10000.0);
   EXPECT_EQ(gemma.layers[1].rope.theta, 1000000.0);
+}
+
+// Found by fuzzing: a Gemma 3 layer pattern of 0 divided by zero; a negative window slid nothing.
+TEST(ModelConfig, WindowSettingsMustBeCounts) {
+  auto config = nlohmann::json::parse(std::ifstream(fixtures::model_fixture("gemma3_text") / "config.json"));
+  config.erase("layer_types");
+  config["sliding_window_pattern"] = 0;
+  try {
+    parse_model_config(config, nullptr, "config.json");
+    FAIL();
+  } catch (const Error& error) {
+    EXPECT_THAT(error.what(), HasSubstr("config.json: 'sliding_window_pattern': expected a positive layer count"));
+  }
+  config["sliding_window_pattern"] = 2;
+  EXPECT_EQ(parse_model_config(config, nullptr, "config.json").layers[1].sliding_window, 0);
+  config["sliding_window"] = -1;
+  try {
+    parse_model_config(config, nullptr, "config.json");
+    FAIL();
+  } catch (const Error& error) {
+    EXPECT_THAT(error.what(), HasSubstr("config.json: 'sliding_window': expected a token count (0 or null: no window), got -1"));
+  }
 }
 
 // Half a step from rounding, and up to half a step more at the far end of a group, where

@@ -30,13 +30,20 @@ RopeConfig parse_rope_parameters(const ConfigReader& config, const nlohmann::jso
   return rope;
 }
 
+// The attention window of sliding layers in tokens; absent or null means none.
+int sliding_window(const ConfigReader& config) {
+  const int window = config.optional_int("sliding_window").value_or(0);
+  if (window < 0) config.fail("sliding_window", "a token count (0 or null: no window)");
+  return window;
+}
+
 void configure_llama(const ConfigReader& config, ModelConfig& model) {
   for (auto& layer : model.layers) layer.rope = read_rope(config);
   if (config.boolean("attention_bias", false)) model.qkv_bias = true;
 }
 
 void configure_mistral(const ConfigReader& config, ModelConfig& model) {
-  const int window = config.optional_int("sliding_window").value_or(0);
+  const int window = sliding_window(config);
   const auto sliding = read_layer_types(config, model.num_layers);
   for (int i = 0; i < model.num_layers; ++i) {
     model.layers[i].rope = read_rope(config);
@@ -46,7 +53,7 @@ void configure_mistral(const ConfigReader& config, ModelConfig& model) {
 
 // Qwen2 and Qwen3 slide only from max_window_layers on, and only with use_sliding_window.
 void set_qwen_windows(const ConfigReader& config, ModelConfig& model) {
-  const int window = config.optional_int("sliding_window").value_or(0);
+  const int window = sliding_window(config);
   const auto sliding = read_layer_types(config, model.num_layers);
   const bool use_sliding = config.boolean("use_sliding_window", false);
   const int first_sliding = config.optional_int("max_window_layers").value_or(model.num_layers);
@@ -73,7 +80,7 @@ void configure_phi3(const ConfigReader& config, ModelConfig& model) {
   model.fused_gate_up = true;
   if (config.number("partial_rotary_factor", 1.0) != 1.0)
     config.fail("partial_rotary_factor", "1.0 (partial rotary embeddings are not supported yet)");
-  const int window = config.optional_int("sliding_window").value_or(0);
+  const int window = sliding_window(config);
   for (auto& layer : model.layers) {
     layer.rope = read_rope(config);
     layer.sliding_window = window;
@@ -93,10 +100,11 @@ void configure_gemma3(const ConfigReader& config, ModelConfig& model) {
   if (activation != "gelu_pytorch_tanh" && activation != "gelu_tanh")
     config.fail("hidden_activation", "\"gelu_pytorch_tanh\"");
 
-  const int window = config.optional_int("sliding_window").value_or(0);
+  const int window = sliding_window(config);
   auto sliding = read_layer_types(config, model.num_layers);
   if (sliding.empty()) {
     const int pattern = config.optional_int("sliding_window_pattern").value_or(6);
+    if (pattern <= 0) config.fail("sliding_window_pattern", "a positive layer count (every pattern-th layer attends globally)");
     for (int i = 0; i < model.num_layers; ++i) sliding.push_back((i + 1) % pattern != 0);
   }
   const bool per_layer_type = config.has("rope_parameters") && config.json()["rope_parameters"].contains("full_attention");

@@ -1,6 +1,7 @@
 #pragma once
 // Typed reads from config.json that name the file and field when a value is missing or wrong.
 
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -23,12 +24,12 @@ class ConfigReader {
   }
 
   int positive_int(const char* key) const {
-    if (!has(key) || !json_[key].is_number_integer() || json_[key].get<long long>() <= 0) fail(key, "a positive integer");
+    if (!has(key) || !fits_int(json_[key]) || json_[key].get<int>() <= 0) fail(key, "a positive integer (at most 2147483647)");
     return json_[key].get<int>();
   }
   std::optional<int> optional_int(const char* key) const {
     if (!has(key)) return std::nullopt;
-    if (!json_[key].is_number_integer()) fail(key, "an integer");
+    if (!fits_int(json_[key])) fail(key, "an integer (between -2147483648 and 2147483647)");
     return json_[key].get<int>();
   }
   std::optional<double> optional_number(const char* key) const {
@@ -50,6 +51,14 @@ class ConfigReader {
   const std::string& source() const { return source_; }
 
  private:
+  // A JSON integer beyond int's range would wrap when read as int (2147483648 reads as negative).
+  static bool fits_int(const nlohmann::json& value) {
+    if (value.is_number_unsigned()) return value.get<unsigned long long>() <= static_cast<unsigned long long>(std::numeric_limits<int>::max());
+    if (!value.is_number_integer()) return false;
+    const long long number = value.get<long long>();
+    return number >= std::numeric_limits<int>::min() && number <= std::numeric_limits<int>::max();
+  }
+
   const nlohmann::json& json_;
   std::string source_;
 };
