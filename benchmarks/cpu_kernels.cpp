@@ -4,6 +4,7 @@
 
 #include <cblas.h>
 
+#include <algorithm>
 #include <cstring>
 #include <sys/mman.h>
 #include <cstdlib>
@@ -107,6 +108,37 @@ void backend_stream(benchmark::State& state) {
   for (auto _ : state)
     for (const auto& w : products) backend->matmul(w, View{in.get()}, 1, View{out.get()});
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * all.bytes()));
+}
+
+// Decode attention of one KV head's query heads at a position late in a 512-token prompt, on
+// path `path`: Qwen2.5-0.5B's 7 queries of 64 against keys 2 · 64 floats apart. With `cold`, each
+// iteration reads the cache of the next of 48 layers (31 MB in all, past the caches), as decode
+// does after a layer's weights have streamed through; otherwise one layer's, cache-resident.
+void attend(benchmark::State& state, KernelPath path) {
+  if (std::find(supported_paths().begin(), supported_paths().end(), path) == supported_paths().end()) {
+    state.SkipWithError("this processor lacks the path");
+    return;
+  }
+  constexpr int kQueries = 7, kDim = 64, kKvHeads = 2, kLayers = 48;
+  constexpr std::size_t kStride = static_cast<std::size_t>(kKvHeads) * kDim;
+  const int count = static_cast<int>(state.range(0));
+  const bool cold = state.range(1) != 0;
+  const Kernels& kernels = kernels_for(path);
+  const std::size_t layer_floats = static_cast<std::size_t>(count) * kStride;
+  const auto keys = random_row(static_cast<int>(layer_floats * kLayers));
+  auto values = keys;
+  std::reverse(values.begin(), values.end());
+  const auto q = random_row(kQueries * kDim);
+  std::vector<float> scores(static_cast<std::size_t>(kQueries) * count), out(kQueries * kDim);
+  int layer = 0;
+  for (auto _ : state) {
+    const std::size_t at = static_cast<std::size_t>(layer) * layer_floats;
+    kernels.attend(q.data(), kQueries, keys.data() + at, values.data() + at, kStride, count, kDim, 0.125f, 0.0f, scores.data(),
+                   out.data());
+    benchmark::DoNotOptimize(out.data());
+    if (cold) layer = (layer + 1) % kLayers;
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * 2 * count * kDim * sizeof(float)));
 }
 
 // Two rows in turn: prepare() skips a row it has just prepared.
@@ -231,6 +263,14 @@ void register_all() {
                                        affine_matvec(state, path, rows, cols, bits);
                                      })
             ->Unit(benchmark::kMicrosecond);
+  for (const auto& [path, path_label] : paths)
+    benchmark::RegisterBenchmark(("attend/" + std::string(path_label) + "/qwen_decode").c_str(),
+                                 [path = path](benchmark::State& state) { attend(state, path); })
+        ->ArgNames({"positions", "cold"})
+        ->Args({640, 0})
+        ->Args({640, 1})
+        ->Args({2048, 1})
+        ->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark("quantize_activations/4864", quantize_activations)->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark("quantize_tokens/896", quantize_tokens)->Arg(128)->Unit(benchmark::kMicrosecond);
   using Body = void (*)(benchmark::State&);

@@ -294,7 +294,7 @@ TEST(CpuKernels, AttentionMatchesTheDefinitionOnEveryPath) {
   // Positions with rows 3 heads apart, as in a KV cache; head sizes that are and are not whole
   // vectors; one query, and several sharing the KV head (more than one register batch of them).
   for (int dim : {8, 64, 80, 128}) {
-    for (int count : {1, 5, 17, 40}) {
+    for (int count : {1, 5, 17, 40, 100}) {
       for (int queries : {1, 3, 7}) {
         const std::size_t stride = static_cast<std::size_t>(dim) * 3;
         const auto q = random_values(static_cast<std::size_t>(queries) * dim, 1);

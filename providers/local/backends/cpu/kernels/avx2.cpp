@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "backends/cpu/kernels/kernels.hpp"
 
@@ -318,42 +319,128 @@ void exp(float* x, int n) {
   }
 }
 
-// Heads of Pieces × 8 dimensions, the query heads that share a KV head together: scores key by
-// key (each key read from memory once for all the queries), then each query's weighted sum of the
-// values in registers, 8 pieces at a time. A query's arithmetic is the same whatever the others.
+// The first `count` lanes set (all when count ≥ 8): masks for a partial vector's loads and stores.
+inline __m256i first_lanes(int count) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+inline float reduce_max(__m256 v) {
+  const __m128 max4 = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  const __m128 max2 = _mm_max_ps(max4, _mm_movehl_ps(max4, max4));
+  return _mm_cvtss_f32(_mm_max_ss(max2, _mm_movehdup_ps(max2)));
+}
+
+// Scores to weights in place: e^(score − highest), returning 1 / their sum.
+inline float softmax_weights(float* scores, int count) {
+  __m256 highest = _mm256_set1_ps(-INFINITY);
+  for (int j = 0; j < count; j += 8) {
+    const __m256 mask = _mm256_castsi256_ps(first_lanes(count - j));
+    highest = _mm256_max_ps(highest, _mm256_blendv_ps(highest, _mm256_maskload_ps(scores + j, _mm256_castps_si256(mask)), mask));
+  }
+  const __m256 top = _mm256_set1_ps(reduce_max(highest));
+  __m256 totals = _mm256_setzero_ps();
+  for (int j = 0; j < count; j += 8) {
+    const __m256i mask = first_lanes(count - j);
+    const __m256 e = exp8(_mm256_sub_ps(_mm256_maskload_ps(scores + j, mask), top));
+    _mm256_maskstore_ps(scores + j, mask, e);
+    totals = _mm256_add_ps(totals, _mm256_and_ps(e, _mm256_castsi256_ps(mask)));
+  }
+  return 1.0f / reduce(totals);
+}
+
+// The dot products of a query of Pieces × 8 floats with `n` ≤ 8 keys (`stride` floats apart),
+// each in the lanes of one accumulator; accumulators past n stay zero. A query piece is loaded
+// once for all the keys.
+template <int Pieces, int N>
+inline void key_dots(const float* query, const float* keys, std::size_t stride, __m256* sums) {
+  for (int k = 0; k < 8; ++k) sums[k] = _mm256_setzero_ps();
+  for (int p = 0; p < Pieces; ++p) {
+    const __m256 piece = _mm256_loadu_ps(query + 8 * p);
+    for (int k = 0; k < N; ++k) sums[k] = _mm256_fmadd_ps(piece, _mm256_loadu_ps(keys + k * stride + 8 * p), sums[k]);
+  }
+}
+
+template <int Pieces>
+inline void key_dots(const float* query, const float* keys, std::size_t stride, int n, __m256* sums) {
+  switch (n) {
+    case 8: return key_dots<Pieces, 8>(query, keys, stride, sums);
+    case 7: return key_dots<Pieces, 7>(query, keys, stride, sums);
+    case 6: return key_dots<Pieces, 6>(query, keys, stride, sums);
+    case 5: return key_dots<Pieces, 5>(query, keys, stride, sums);
+    case 4: return key_dots<Pieces, 4>(query, keys, stride, sums);
+    case 3: return key_dots<Pieces, 3>(query, keys, stride, sums);
+    case 2: return key_dots<Pieces, 2>(query, keys, stride, sums);
+    default: return key_dots<Pieces, 1>(query, keys, stride, sums);
+  }
+}
+
+// How many positions ahead the score loop asks for keys.
+constexpr int kKeysAhead = 16;
+
+// Positions whose values stay in L1 (8 KiB of 64-wide heads) while every query takes its
+// weighted sum of them: one query after another over all positions read them once per query,
+// from L2 or memory once a long context no longer fit.
+constexpr int kValueBlock = 32;
+
+// Asks for positions first..first+count of a cache (rows of Pieces × 8 floats, `stride` apart)
+// ahead of use: a KV head's rows are a part of each cache row, a stride the hardware prefetcher
+// left at ~4 GB/s once the cache was no longer in L3.
+template <int Pieces>
+inline void prefetch_rows(const float* rows, std::size_t stride, int first, int count) {
+  for (int j = first; j < first + count; ++j)
+    for (int line = 0; line < Pieces * 8; line += 16) _mm_prefetch(reinterpret_cast<const char*>(rows + j * stride + line), _MM_HINT_T0);
+}
+
+// Heads of Pieces × 8 dimensions, the query heads that share a KV head together. Scores eight
+// keys at a time per query, summed across lanes by one transposing reduction; then the values a
+// block of positions at a time, each block read once for all the queries, and a query's sums
+// kept in `out` between blocks (a float round trip, exact). A query's arithmetic is the same
+// whatever the others: its scores depend on its key alone, its sums run over positions in order.
 template <int Pieces>
 void attend_shared(const float* q, int queries, const float* keys, const float* values, std::size_t stride, int count, float scale,
                    float softcap, float* scores, float* out) {
   constexpr int dim = Pieces * 8;
-  for (int j = 0; j < count; ++j) {
-    const float* key = keys + j * stride;
+  const __m256 scales = _mm256_set1_ps(scale);
+  for (int j = 0; j < count; j += 8) {
+    const int n = std::min(8, count - j);
+    prefetch_rows<Pieces>(keys, stride, j + kKeysAhead, std::clamp(count - j - kKeysAhead, 0, 8));
     for (int i = 0; i < queries; ++i) {
-      const float* query = q + static_cast<std::size_t>(i) * dim;
-      __m256 even = _mm256_mul_ps(_mm256_loadu_ps(query), _mm256_loadu_ps(key));
-      __m256 odd = _mm256_mul_ps(_mm256_loadu_ps(query + 8), _mm256_loadu_ps(key + 8));
-      for (int p = 2; p < Pieces; p += 2) {
-        even = _mm256_fmadd_ps(_mm256_loadu_ps(query + 8 * p), _mm256_loadu_ps(key + 8 * p), even);
-        odd = _mm256_fmadd_ps(_mm256_loadu_ps(query + 8 * p + 8), _mm256_loadu_ps(key + 8 * p + 8), odd);
-      }
-      float score = reduce(_mm256_add_ps(even, odd)) * scale;
-      if (softcap > 0) score = softcap * std::tanh(score / softcap);
-      scores[static_cast<std::size_t>(i) * count + j] = score;
+      __m256 sums[8];
+      key_dots<Pieces>(q + static_cast<std::size_t>(i) * dim, keys + j * stride, stride, n, sums);
+      float* row = scores + static_cast<std::size_t>(i) * count + j;
+      _mm256_maskstore_ps(row, first_lanes(n), _mm256_mul_ps(reduce8(sums), scales));
+      if (softcap > 0)
+        for (int k = 0; k < n; ++k) row[k] = softcap * std::tanh(row[k] / softcap);
     }
   }
+  thread_local std::vector<float> inverses;
+  inverses.resize(static_cast<std::size_t>(queries));
+  for (int i = 0; i < queries; ++i) inverses[i] = softmax_weights(scores + static_cast<std::size_t>(i) * count, count);
+  std::fill(out, out + static_cast<std::size_t>(queries) * dim, 0.0f);
   constexpr int kHeld = std::min(Pieces, 8);  // sums held in registers at once
-  for (int i = 0; i < queries; ++i) {
-    float* weights = scores + static_cast<std::size_t>(i) * count;
-    const __m256 inverse = _mm256_set1_ps(softmax_in_place<exp>(weights, count));
-    for (int first = 0; first < Pieces; first += kHeld) {
-      __m256 sums[kHeld];
-      for (auto& sum : sums) sum = _mm256_setzero_ps();
-      for (int j = 0; j < count; ++j) {
-        const __m256 weight = _mm256_set1_ps(weights[j]);
-        const float* value = values + j * stride + 8 * first;
-        for (int p = 0; p < kHeld; ++p) sums[p] = _mm256_fmadd_ps(weight, _mm256_loadu_ps(value + 8 * p), sums[p]);
+  for (int block = 0; block < count; block += kValueBlock) {
+    const int end = std::min(count, block + kValueBlock);
+    prefetch_rows<Pieces>(values, stride, end, std::clamp(count - end, 0, kValueBlock));
+    for (int i = 0; i < queries; ++i) {
+      const float* weights = scores + static_cast<std::size_t>(i) * count;
+      for (int first = 0; first < Pieces; first += kHeld) {
+        float* sum_at = out + static_cast<std::size_t>(i) * dim + 8 * first;
+        __m256 sums[kHeld];
+        for (int p = 0; p < kHeld; ++p) sums[p] = _mm256_loadu_ps(sum_at + 8 * p);
+        for (int j = block; j < end; ++j) {
+          const __m256 weight = _mm256_set1_ps(weights[j]);
+          const float* value = values + j * stride + 8 * first;
+          for (int p = 0; p < kHeld; ++p) sums[p] = _mm256_fmadd_ps(weight, _mm256_loadu_ps(value + 8 * p), sums[p]);
+        }
+        for (int p = 0; p < kHeld; ++p) _mm256_storeu_ps(sum_at + 8 * p, sums[p]);
       }
-      for (int p = 0; p < kHeld; ++p)
-        _mm256_storeu_ps(out + static_cast<std::size_t>(i) * dim + 8 * (first + p), _mm256_mul_ps(sums[p], inverse));
+    }
+  }
+  for (int i = 0; i < queries; ++i) {
+    const __m256 inverse = _mm256_set1_ps(inverses[i]);
+    for (int p = 0; p < Pieces; ++p) {
+      float* at = out + static_cast<std::size_t>(i) * dim + 8 * p;
+      _mm256_storeu_ps(at, _mm256_mul_ps(_mm256_loadu_ps(at), inverse));
     }
   }
 }
