@@ -185,6 +185,7 @@ void attend_each(const float* q, int queries, const float* keys, const float* va
 void dequantize_rows(const WeightMatrix& w, int first, int last, float* out);
 
 // One group of activations in the two int8 parts both layouts share: values ≈ step·(256·high + low).
+// count is a multiple of 8 (group sizes are 32, 64 or 128).
 void quantize_group(const float* values, int count, std::int8_t* high, std::int8_t* low, float& step, float& sum);
 
 // The AMX tile product (amx.cpp), the avx512_amx table's affine_tokens; the AVX2 one (avx2.cpp)

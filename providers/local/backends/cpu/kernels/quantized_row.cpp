@@ -17,10 +17,19 @@ inline float round_nearest(float v) {
 }  // namespace
 
 void quantize_group(const float* values, int count, std::int8_t* high, std::int8_t* low, float& step, float& sum) {
+  // Eight running maxima and sums, lane by lane: one running sum is a chain the compiler must keep
+  // in order, and the loop ran a value at a time. Group sizes are multiples of eight.
+  constexpr int kLanes = 8;
+  float largest_lanes[kLanes] = {}, total_lanes[kLanes] = {};
+  for (int j = 0; j < count; j += kLanes)
+    for (int k = 0; k < kLanes; ++k) {
+      largest_lanes[k] = std::max(largest_lanes[k], std::fabs(values[j + k]));
+      total_lanes[k] += values[j + k];
+    }
   float largest = 0, total = 0;
-  for (int j = 0; j < count; ++j) {
-    largest = std::max(largest, std::fabs(values[j]));
-    total += values[j];
+  for (int k = 0; k < kLanes; ++k) {
+    largest = std::max(largest, largest_lanes[k]);
+    total += total_lanes[k];
   }
   const float high_step = largest / 127.0f;
   const float inverse_high = high_step > 0 ? 1.0f / high_step : 0.0f;
@@ -70,15 +79,18 @@ void QuantizedRow::prepare(const float* x, int cols_in, int group_size_in, int b
     quantize_group(x + offset, group_size, natural_high + offset, natural_low + offset, step[g], sum[g]);
   }
   if (bits == 4) {
-    for (int base = 0; base < cols; base += chunk) {
+    // Through plain pointers: a store of int8_t may alias anything, the vectors' own pointers
+    // too, and reloading them for every byte cost half of prepare().
+    const auto deal = [this](const std::int8_t* natural, std::int8_t* dealt) {
       const int half = chunk / 2;
-      for (int i = 0; i < half; ++i) {
-        high[base + i] = natural_high[base + 2 * i];
-        high[base + half + i] = natural_high[base + 2 * i + 1];
-        low[base + i] = natural_low[base + 2 * i];
-        low[base + half + i] = natural_low[base + 2 * i + 1];
-      }
-    }
+      for (int base = 0; base < cols; base += chunk)
+        for (int i = 0; i < half; ++i) {
+          dealt[base + i] = natural[base + 2 * i];
+          dealt[base + half + i] = natural[base + 2 * i + 1];
+        }
+    };
+    deal(natural_high, high.data());
+    deal(natural_low, low.data());
   }
 }
 
