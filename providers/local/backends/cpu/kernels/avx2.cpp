@@ -330,20 +330,26 @@ inline float reduce_max(__m256 v) {
   return _mm_cvtss_f32(_mm_max_ss(max2, _mm_movehdup_ps(max2)));
 }
 
-// Scores to weights in place: e^(score − highest), returning 1 / their sum.
+// Scores to weights in place: e^(score − highest), returning 1 / their sum. Masked loads and
+// stores only for a last partial vector: a masked store costs several plain ones on AMD's cores.
 inline float softmax_weights(float* scores, int count) {
+  const int whole = count / 8 * 8;
+  const __m256i tail = first_lanes(count - whole);
   __m256 highest = _mm256_set1_ps(-INFINITY);
-  for (int j = 0; j < count; j += 8) {
-    const __m256 mask = _mm256_castsi256_ps(first_lanes(count - j));
-    highest = _mm256_max_ps(highest, _mm256_blendv_ps(highest, _mm256_maskload_ps(scores + j, _mm256_castps_si256(mask)), mask));
-  }
+  for (int j = 0; j < whole; j += 8) highest = _mm256_max_ps(highest, _mm256_loadu_ps(scores + j));
+  if (whole < count)
+    highest = _mm256_max_ps(highest, _mm256_blendv_ps(highest, _mm256_maskload_ps(scores + whole, tail), _mm256_castsi256_ps(tail)));
   const __m256 top = _mm256_set1_ps(reduce_max(highest));
   __m256 totals = _mm256_setzero_ps();
-  for (int j = 0; j < count; j += 8) {
-    const __m256i mask = first_lanes(count - j);
-    const __m256 e = exp8(_mm256_sub_ps(_mm256_maskload_ps(scores + j, mask), top));
-    _mm256_maskstore_ps(scores + j, mask, e);
-    totals = _mm256_add_ps(totals, _mm256_and_ps(e, _mm256_castsi256_ps(mask)));
+  for (int j = 0; j < whole; j += 8) {
+    const __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(scores + j), top));
+    _mm256_storeu_ps(scores + j, e);
+    totals = _mm256_add_ps(totals, e);
+  }
+  if (whole < count) {
+    const __m256 e = exp8(_mm256_sub_ps(_mm256_maskload_ps(scores + whole, tail), top));
+    _mm256_maskstore_ps(scores + whole, tail, e);
+    totals = _mm256_add_ps(totals, _mm256_and_ps(e, _mm256_castsi256_ps(tail)));
   }
   return 1.0f / reduce(totals);
 }
@@ -408,7 +414,9 @@ void attend_shared(const float* q, int queries, const float* keys, const float* 
       __m256 sums[8];
       key_dots<Pieces>(q + static_cast<std::size_t>(i) * dim, keys + j * stride, stride, n, sums);
       float* row = scores + static_cast<std::size_t>(i) * count + j;
-      _mm256_maskstore_ps(row, first_lanes(n), _mm256_mul_ps(reduce8(sums), scales));
+      const __m256 scaled = _mm256_mul_ps(reduce8(sums), scales);
+      if (n == 8) _mm256_storeu_ps(row, scaled);
+      else _mm256_maskstore_ps(row, first_lanes(n), scaled);
       if (softcap > 0)
         for (int k = 0; k < n; ++k) row[k] = softcap * std::tanh(row[k] / softcap);
     }
