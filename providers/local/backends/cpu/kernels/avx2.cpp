@@ -28,13 +28,22 @@ inline __m256 reduce8(const __m256* v) {
   return _mm256_add_ps(_mm256_permute2f128_ps(quads0123, quads4567, 0x20), _mm256_permute2f128_ps(quads0123, quads4567, 0x31));
 }
 
+// The first `count` lanes set (all when count ≥ 8): masks for a partial vector's loads and stores.
+inline __m256i first_lanes(int count) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// Stores v's first `count` lanes (count ≤ 8); only a partial vector is masked, since a masked
+// store costs several plain ones on AMD's cores.
+inline void store_first(__m256 v, int count, float* out) {
+  if (count == 8) _mm256_storeu_ps(out, v);
+  else _mm256_maskstore_ps(out, first_lanes(count), v);
+}
+
 // Stores the lane sums of v[0..count) (count ≤ 8) to out.
 inline void store_sums(__m256* v, int count, float* out) {
-  if (count == 8) return _mm256_storeu_ps(out, reduce8(v));
   for (int i = count; i < 8; ++i) v[i] = _mm256_setzero_ps();
-  alignas(32) float sums[8];
-  _mm256_store_ps(sums, reduce8(v));
-  std::memcpy(out, sums, static_cast<std::size_t>(count) * sizeof(float));
+  store_first(reduce8(v), count, out);
 }
 
 // 16 unsigned bytes times 16 signed ones, widened to int16 (no saturation at 255 · 127).
@@ -319,11 +328,6 @@ void exp(float* x, int n) {
   }
 }
 
-// The first `count` lanes set (all when count ≥ 8): masks for a partial vector's loads and stores.
-inline __m256i first_lanes(int count) {
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
 inline float reduce_max(__m256 v) {
   const __m128 max4 = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   const __m128 max2 = _mm_max_ps(max4, _mm_movehl_ps(max4, max4));
@@ -356,27 +360,15 @@ inline float softmax_weights(float* scores, int count) {
 
 // The dot products of a query of Pieces × 8 floats with `n` ≤ 8 keys (`stride` floats apart),
 // each in the lanes of one accumulator; accumulators past n stay zero. A query piece is loaded
-// once for all the keys.
-template <int Pieces, int N>
-inline void key_dots(const float* query, const float* keys, std::size_t stride, __m256* sums) {
+// once for all the keys. Keys = 8 for whole blocks, so the loop unrolls into registers; 0 for a
+// last partial block, whose count comes at run time.
+template <int Pieces, int Keys>
+inline void key_dots(const float* query, const float* keys, std::size_t stride, int n, __m256* sums) {
+  const int count = Keys > 0 ? Keys : n;
   for (int k = 0; k < 8; ++k) sums[k] = _mm256_setzero_ps();
   for (int p = 0; p < Pieces; ++p) {
     const __m256 piece = _mm256_loadu_ps(query + 8 * p);
-    for (int k = 0; k < N; ++k) sums[k] = _mm256_fmadd_ps(piece, _mm256_loadu_ps(keys + k * stride + 8 * p), sums[k]);
-  }
-}
-
-template <int Pieces>
-inline void key_dots(const float* query, const float* keys, std::size_t stride, int n, __m256* sums) {
-  switch (n) {
-    case 8: return key_dots<Pieces, 8>(query, keys, stride, sums);
-    case 7: return key_dots<Pieces, 7>(query, keys, stride, sums);
-    case 6: return key_dots<Pieces, 6>(query, keys, stride, sums);
-    case 5: return key_dots<Pieces, 5>(query, keys, stride, sums);
-    case 4: return key_dots<Pieces, 4>(query, keys, stride, sums);
-    case 3: return key_dots<Pieces, 3>(query, keys, stride, sums);
-    case 2: return key_dots<Pieces, 2>(query, keys, stride, sums);
-    default: return key_dots<Pieces, 1>(query, keys, stride, sums);
+    for (int k = 0; k < count; ++k) sums[k] = _mm256_fmadd_ps(piece, _mm256_loadu_ps(keys + k * stride + 8 * p), sums[k]);
   }
 }
 
@@ -412,11 +404,11 @@ void attend_shared(const float* q, int queries, const float* keys, const float* 
     prefetch_rows<Pieces>(keys, stride, j + kKeysAhead, std::clamp(count - j - kKeysAhead, 0, 8));
     for (int i = 0; i < queries; ++i) {
       __m256 sums[8];
-      key_dots<Pieces>(q + static_cast<std::size_t>(i) * dim, keys + j * stride, stride, n, sums);
+      const float* query = q + static_cast<std::size_t>(i) * dim;
+      if (n == 8) key_dots<Pieces, 8>(query, keys + j * stride, stride, n, sums);
+      else key_dots<Pieces, 0>(query, keys + j * stride, stride, n, sums);
       float* row = scores + static_cast<std::size_t>(i) * count + j;
-      const __m256 scaled = _mm256_mul_ps(reduce8(sums), scales);
-      if (n == 8) _mm256_storeu_ps(row, scaled);
-      else _mm256_maskstore_ps(row, first_lanes(n), scaled);
+      store_first(_mm256_mul_ps(reduce8(sums), scales), n, row);
       if (softcap > 0)
         for (int k = 0; k < n; ++k) row[k] = softcap * std::tanh(row[k] / softcap);
     }
