@@ -454,21 +454,18 @@ void attend(const float* q, int queries, const float* keys, const float* values,
   }
 }
 
-// Prefill: weight rows × many tokens. A block of rows is unpacked once to int16 (natural column
-// order) a slice of columns at a time, small enough to stay in L1 while every token passes it.
-// Tokens lie in the lanes: a weight's column pair, broadcast, meets 8 tokens' joined activations
-// (256·high + low) in one vpmaddwd, the two-part product of 2 columns × 8 tokens. Four rows × 16
-// tokens at a time: eight int32 accumulators, whose lanes are tokens, so each group's sums are
-// scaled in place with no horizontal reduction.
-constexpr int kBlockRows = 16;
-constexpr int kSliceCols = 256;  // a multiple of every group size: slices end where groups do
+// Prefill (the frame: affine_tokens_int16 in kernels.hpp). Tokens lie in the lanes: a weight's
+// column pair, broadcast, meets 8 tokens' joined activations (256·high + low) in one vpmaddwd,
+// the two-part product of 2 columns × 8 tokens. Four rows × 16 tokens at a time: eight int32
+// accumulators, whose lanes are tokens, so each group's sums are scaled in place with no
+// horizontal reduction.
 
-// Rows first..first+count, columns from..from+cols of w as int16, [row][kSliceCols]; rows past
+// Rows first..first+count, columns from..from+cols of w as int16, [row][kTokenSliceCols]; rows past
 // count are zero.
 void unpack_slice(const WeightMatrix& w, int first, int count, int from, int cols, std::int16_t* to) {
   const __m256i nibble = _mm256_set1_epi8(0x0F);
-  for (int i = 0; i < kBlockRows; ++i) {
-    std::int16_t* out = to + i * kSliceCols;
+  for (int i = 0; i < kTokenBlockRows; ++i) {
+    std::int16_t* out = to + i * kTokenSliceCols;
     if (i >= count) {
       std::fill(out, out + cols, std::int16_t{0});
       continue;
@@ -504,23 +501,19 @@ inline __m256i broadcast_pair(const std::int16_t* values) {
   return _mm256_set1_epi32(pair);
 }
 
-// Rows r..r+3 of the unpacked slice (`weights`) times a block of 16 tokens (`x`: the block's
-// values of the slice's first column pair; pairs `stride` int16 apart) over the slice's `groups`, into
-// totals[i][16] (row r+i's 16 tokens): each group's sums times scale · step, plus bias · Σx.
+// Rows r..r+3 of the unpacked slice times a block of 16 tokens: a TokenRowsKernel (kernels.hpp).
 template <int Group>
-inline void quad_times_tokens(const std::int16_t* weights, const std::int16_t* x, std::size_t stride, int groups,
-                              const float* scales, const float* biases, std::size_t factor_stride, const float* steps, const float* sums,
-                              std::size_t padded,
-                              float (*totals)[16]) {
+void quad_times_tokens(const std::int16_t* weights, const std::int16_t* x, int groups, const float* scales, const float* biases,
+                       std::size_t factor_stride, const float* steps, const float* sums, std::size_t padded, float (*totals)[16]) {
   for (int g = 0; g < groups; ++g) {
     const std::int16_t* w = weights + g * Group;
-    const std::int16_t* pairs = x + static_cast<std::size_t>(g) * (Group / 2) * stride;
+    const std::int16_t* pairs = x + static_cast<std::size_t>(g) * (Group / 2) * kTokenPairStride;
     __m256i a0 = _mm256_setzero_si256(), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
     for (int p = 0; p < Group / 2; ++p) {
-      const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(pairs + p * stride));
-      const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(pairs + p * stride + 16));
-      const __m256i q0 = broadcast_pair(w + 2 * p), q1 = broadcast_pair(w + kSliceCols + 2 * p);
-      const __m256i q2 = broadcast_pair(w + 2 * kSliceCols + 2 * p), q3 = broadcast_pair(w + 3 * kSliceCols + 2 * p);
+      const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(pairs + p * kTokenPairStride));
+      const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(pairs + p * kTokenPairStride + 16));
+      const __m256i q0 = broadcast_pair(w + 2 * p), q1 = broadcast_pair(w + kTokenSliceCols + 2 * p);
+      const __m256i q2 = broadcast_pair(w + 2 * kTokenSliceCols + 2 * p), q3 = broadcast_pair(w + 3 * kTokenSliceCols + 2 * p);
       accumulate(a0, _mm256_madd_epi16(q0, a));
       accumulate(b0, _mm256_madd_epi16(q0, b));
       accumulate(a1, _mm256_madd_epi16(q1, a));
@@ -540,55 +533,6 @@ inline void quad_times_tokens(const std::int16_t* weights, const std::int16_t* x
         const __m256 scaled = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[i][half]), factor, _mm256_loadu_ps(total));
         _mm256_storeu_ps(total, _mm256_fmadd_ps(_mm256_set1_ps(biases[i * factor_stride + g]), sum, scaled));
       }
-    }
-  }
-}
-
-template <int Group>
-void affine_tokens_grouped(const WeightMatrix& w, const QuantizedTokens& x, int first, int last, float* out, std::size_t out_stride) {
-  const int groups = w.cols / Group, blocks = x.blocks();
-  alignas(32) thread_local std::int16_t unpacked[kBlockRows * kSliceCols];
-  thread_local std::vector<float> scales, biases;  // [kBlockRows][factor_stride]
-  thread_local std::vector<float> totals;          // [token block][row][16 tokens]
-  const std::size_t factor_stride = (static_cast<std::size_t>(groups) + 7) / 8 * 8;  // whole eights, written as vectors
-  scales.resize(factor_stride * kBlockRows);
-  biases.resize(scales.size());
-  totals.resize(static_cast<std::size_t>(blocks) * kBlockRows * 16);
-  constexpr std::size_t stride = 32;  // int16 from one column pair of a token block to the next
-  for (int r = first; r < last; r += kBlockRows) {
-    const int rows = std::min(kBlockRows, last - r);
-    std::fill(scales.begin() + static_cast<std::ptrdiff_t>(rows * factor_stride), scales.end(), 0.0f);
-    std::fill(biases.begin() + static_cast<std::ptrdiff_t>(rows * factor_stride), biases.end(), 0.0f);
-    for (int i = 0; i < rows; ++i)
-      for (int g = 0; g < groups; g += 8) {
-        const std::size_t index = static_cast<std::size_t>(r + i) * groups + g;
-        const int count = std::min(8, groups - g);
-        _mm256_storeu_ps(scales.data() + i * factor_stride + g, load_group_values(w.scales, w.scale_dtype, index, count));
-        _mm256_storeu_ps(biases.data() + i * factor_stride + g, load_group_values(w.biases, w.scale_dtype, index, count));
-      }
-    std::fill(totals.begin(), totals.end(), 0.0f);
-    const int quads = (rows + 3) / 4;
-    for (int from = 0; from < w.cols; from += kSliceCols) {
-      const int cols = std::min(kSliceCols, w.cols - from);
-      unpack_slice(w, r, rows, from, cols, unpacked);
-      const int first_group = from / Group;
-      // Token blocks outside: a block's slice (8 KiB) is read from L2 once and stays in L1 with
-      // the rows while every quad of rows takes it.
-      for (int block = 0; block < blocks; ++block) {
-        const std::int16_t* tokens = x.joined_pair(from / 2, block * 16);
-        const std::size_t at = static_cast<std::size_t>(first_group) * x.padded + block * 16;
-        for (int quad = 0; quad < quads; ++quad)
-          quad_times_tokens<Group>(unpacked + quad * 4 * kSliceCols, tokens, stride, cols / Group,
-                                   scales.data() + quad * 4 * factor_stride + first_group,
-                                   biases.data() + quad * 4 * factor_stride + first_group, factor_stride, x.step.data() + at,
-                                   x.sum.data() + at, static_cast<std::size_t>(x.padded),
-                                   reinterpret_cast<float (*)[16]>(totals.data() + (static_cast<std::size_t>(block) * kBlockRows + quad * 4) * 16));
-      }
-    }
-    for (int t = 0; t < x.tokens; ++t) {
-      float* to = out + static_cast<std::size_t>(t) * out_stride + (r - first);
-      const float* block_totals = totals.data() + static_cast<std::size_t>(t / 16) * kBlockRows * 16 + t % 16;
-      for (int i = 0; i < rows; ++i) to[i] = block_totals[i * 16];
     }
   }
 }
@@ -641,11 +585,60 @@ void quantize_joined(QuantizedTokens& x, const float* in, int first, int last) {
   }
 }
 
+void affine_tokens_int16(const WeightMatrix& w, const QuantizedTokens& x, int first, int last, float* out, std::size_t out_stride,
+                         TokenRowsKernel rows_times_tokens, int kernel_rows) {
+  const int groups = w.cols / w.group_size, blocks = x.blocks();
+  alignas(32) thread_local std::int16_t unpacked[kTokenBlockRows * kTokenSliceCols];
+  thread_local std::vector<float> scales, biases;  // [kTokenBlockRows][factor_stride]
+  thread_local std::vector<float> totals;          // [token block][row][16 tokens]
+  const std::size_t factor_stride = (static_cast<std::size_t>(groups) + 7) / 8 * 8;  // whole eights, written as vectors
+  scales.resize(factor_stride * kTokenBlockRows);
+  biases.resize(scales.size());
+  totals.resize(static_cast<std::size_t>(blocks) * kTokenBlockRows * 16);
+  for (int r = first; r < last; r += kTokenBlockRows) {
+    const int rows = std::min(kTokenBlockRows, last - r);
+    std::fill(scales.begin() + static_cast<std::ptrdiff_t>(rows * factor_stride), scales.end(), 0.0f);
+    std::fill(biases.begin() + static_cast<std::ptrdiff_t>(rows * factor_stride), biases.end(), 0.0f);
+    for (int i = 0; i < rows; ++i)
+      for (int g = 0; g < groups; g += 8) {
+        const std::size_t index = static_cast<std::size_t>(r + i) * groups + g;
+        const int count = std::min(8, groups - g);
+        _mm256_storeu_ps(scales.data() + i * factor_stride + g, load_group_values(w.scales, w.scale_dtype, index, count));
+        _mm256_storeu_ps(biases.data() + i * factor_stride + g, load_group_values(w.biases, w.scale_dtype, index, count));
+      }
+    std::fill(totals.begin(), totals.end(), 0.0f);
+    const int calls = (rows + kernel_rows - 1) / kernel_rows;
+    for (int from = 0; from < w.cols; from += kTokenSliceCols) {
+      const int cols = std::min(kTokenSliceCols, w.cols - from);
+      unpack_slice(w, r, rows, from, cols, unpacked);
+      const int first_group = from / w.group_size;
+      // Token blocks outside: a block's slice (8 KiB) is read from L2 once and stays in L1 with
+      // the rows while every call's rows take it.
+      for (int block = 0; block < blocks; ++block) {
+        const std::int16_t* tokens = x.joined_pair(from / 2, block * 16);
+        const std::size_t at = static_cast<std::size_t>(first_group) * x.padded + block * 16;
+        for (int call = 0; call < calls; ++call) {
+          const int row = call * kernel_rows;
+          rows_times_tokens(unpacked + row * kTokenSliceCols, tokens, cols / w.group_size, scales.data() + row * factor_stride + first_group,
+                            biases.data() + row * factor_stride + first_group, factor_stride, x.step.data() + at, x.sum.data() + at,
+                            static_cast<std::size_t>(x.padded),
+                            reinterpret_cast<float (*)[16]>(totals.data() + (static_cast<std::size_t>(block) * kTokenBlockRows + row) * 16));
+        }
+      }
+    }
+    for (int t = 0; t < x.tokens; ++t) {
+      float* to = out + static_cast<std::size_t>(t) * out_stride + (r - first);
+      const float* block_totals = totals.data() + static_cast<std::size_t>(t / 16) * kTokenBlockRows * 16 + t % 16;
+      for (int i = 0; i < rows; ++i) to[i] = block_totals[i * 16];
+    }
+  }
+}
+
 void affine_tokens_avx2(const WeightMatrix& w, const QuantizedTokens& x, int first, int last, float* out, std::size_t out_stride) {
   switch (w.group_size) {
-    case 32: return affine_tokens_grouped<32>(w, x, first, last, out, out_stride);
-    case 64: return affine_tokens_grouped<64>(w, x, first, last, out, out_stride);
-    default: return affine_tokens_grouped<128>(w, x, first, last, out, out_stride);
+    case 32: return affine_tokens_int16(w, x, first, last, out, out_stride, quad_times_tokens<32>, 4);
+    case 64: return affine_tokens_int16(w, x, first, last, out, out_stride, quad_times_tokens<64>, 4);
+    default: return affine_tokens_int16(w, x, first, last, out, out_stride, quad_times_tokens<128>, 4);
   }
 }
 

@@ -49,7 +49,7 @@ struct QuantizedRow {
 enum class TokenLayout {
   none,         // the path has no token products (widen + sgemm instead)
   amx_tiles,    // the B operands of AMX tile products (avx512_amx)
-  int16_pairs,  // int16 256·high + low, a column pair of 16 tokens side by side (avx2)
+  int16_pairs,  // int16 256·high + low, a column pair of 16 tokens side by side (avx2, avx512, avx512_vnni)
 };
 
 // Many activation rows (a prefill chunk's tokens), quantized exactly as QuantizedRow quantizes
@@ -188,12 +188,27 @@ void dequantize_rows(const WeightMatrix& w, int first, int last, float* out);
 // count is a multiple of 8 (group sizes are 32, 64 or 128).
 void quantize_group(const float* values, int count, std::int8_t* high, std::int8_t* low, float& step, float& sum);
 
-// The AMX tile product (amx.cpp), the avx512_amx table's affine_tokens; the AVX2 one (avx2.cpp)
-// is also the avx512 and avx512_vnni tables'.
-void affine_tokens_avx2(const WeightMatrix& w, const QuantizedTokens& x, int first, int last, float* out,
-                        std::size_t out_stride);
+// The AMX tile product (amx.cpp), the avx512_amx table's affine_tokens.
 void affine_tokens_amx(const WeightMatrix& w, const QuantizedTokens& x, int first, int last, float* out,
                        std::size_t out_stride);
+
+// The int16_pairs token products (avx2.cpp): rows go kTokenBlockRows at a time, unpacked to
+// int16 (natural column order) a slice of kTokenSliceCols columns at a time, small enough to stay
+// in L1 while every token block passes it. A path's TokenRowsKernel multiplies a few of those
+// rows (`weights`, kTokenSliceCols int16 apart) by one block of 16 tokens (`x`: the block's values
+// of the slice's first column pair, pairs kTokenPairStride int16 apart) over the slice's `groups`,
+// adding each group's sums times scale · step, plus bias · Σx, into totals[row][token]. The
+// AVX2 kernel takes 4 rows, the AVX-512 one 8; affine_tokens_int16 runs the frame around either.
+constexpr int kTokenBlockRows = 16;
+constexpr int kTokenSliceCols = 256;  // a multiple of every group size: slices end where groups do
+constexpr std::size_t kTokenPairStride = 32;
+using TokenRowsKernel = void (*)(const std::int16_t* weights, const std::int16_t* x, int groups, const float* scales,
+                                 const float* biases, std::size_t factor_stride, const float* steps, const float* sums,
+                                 std::size_t padded, float (*totals)[16]);
+void affine_tokens_int16(const WeightMatrix& w, const QuantizedTokens& x, int first, int last, float* out, std::size_t out_stride,
+                         TokenRowsKernel rows_times_tokens, int kernel_rows);
+void affine_tokens_avx2(const WeightMatrix& w, const QuantizedTokens& x, int first, int last, float* out,
+                        std::size_t out_stride);
 
 // Each path's table, defined in its own file compiled for its instruction set (avx512_amx's, which
 // is avx512_vnni's with tile products added, beside avx512_vnni's).
