@@ -167,9 +167,9 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special_t
   return post_processor_ ? post_processor_->process(std::move(ids), add_special_tokens) : ids;
 }
 
-const std::string* Tokenizer::token_text(int32_t id) const {
+std::optional<std::string_view> Tokenizer::token_text(int32_t id) const {
   if (id >= 0 && static_cast<size_t>(id) < added_token_index_.size() && added_token_index_[id] >= 0) {
-    return &added_tokens_[added_token_index_[id]].content;
+    return added_tokens_[added_token_index_[id]].content;
   }
   return model_->id_to_token(id);
 }
@@ -178,9 +178,9 @@ std::string Tokenizer::decode(std::span<const int32_t> ids, bool skip_special_to
   std::vector<std::string> tokens;
   tokens.reserve(ids.size());
   for (const int32_t id : ids) {
-    const std::string* text = token_text(id);
-    if (text == nullptr || (skip_special_tokens && is_special(id))) continue;
-    tokens.push_back(*text);
+    const auto text = token_text(id);
+    if (!text || (skip_special_tokens && is_special(id))) continue;
+    tokens.emplace_back(*text);
   }
   std::string out;
   if (decoder_) {
@@ -201,9 +201,9 @@ std::optional<int32_t> Tokenizer::token_to_id(std::string_view token) const {
 }
 
 std::optional<std::string> Tokenizer::id_to_token(int32_t id) const {
-  const std::string* text = token_text(id);
-  if (text == nullptr) return std::nullopt;
-  return *text;
+  const auto text = token_text(id);
+  if (!text) return std::nullopt;
+  return std::string(*text);
 }
 
 size_t Tokenizer::vocab_size() const { return std::max(model_->id_limit(), added_token_index_.size()); }
@@ -215,8 +215,8 @@ bool Tokenizer::is_special(int32_t id) const {
 
 bool Tokenizer::is_byte_token(int32_t id) const {
   if (!decoder_ || !decoder_->uses_byte_fallback()) return false;
-  const std::string* text = token_text(id);
-  return text != nullptr && byte_fallback_value(*text).has_value();
+  const auto text = token_text(id);
+  return text && byte_fallback_value(*text).has_value();
 }
 
 }  // namespace switchboard::local

@@ -75,7 +75,7 @@ class Tokenizer {
 
  private:
   Tokenizer();
-  const std::string* token_text(int32_t id) const;
+  std::optional<std::string_view> token_text(int32_t id) const;
   void encode_text(std::string_view text, bool at_start, std::vector<int32_t>& ids) const;
 
   std::unique_ptr<Normalizer> normalizer_;

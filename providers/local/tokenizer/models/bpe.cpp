@@ -47,17 +47,28 @@ std::unique_ptr<BpeModel> BpeModel::from_json(const JsonField& model) {
     }
     highest = std::max(highest, id.get<int64_t>());
   }
-  bpe->tokens_by_id_.resize(static_cast<size_t>(highest + 1));
-  bpe->id_present_.resize(static_cast<size_t>(highest + 1));
+  const auto ids = static_cast<size_t>(highest + 1);
+  std::vector<std::string_view> texts(ids);  // into the JSON's keys, which outlive this function's use of them
+  bpe->id_present_.resize(ids);
+  size_t total_bytes = 0;
   for (const auto& [token, id] : vocab.json().items()) {
     const auto value = static_cast<int32_t>(id.get<int64_t>());
     if (bpe->id_present_[value]) {
       bpe->vocab_aliases_.emplace(token, value);
       continue;
     }
-    bpe->tokens_by_id_[value] = token;
+    texts[value] = token;
+    total_bytes += token.size();
     bpe->id_present_[value] = true;
   }
+  if (total_bytes > UINT32_MAX) vocab.expected("tokens of at most 4 GiB in all");
+  bpe->token_bytes_.reserve(total_bytes);
+  bpe->token_starts_.reserve(ids + 1);
+  for (const std::string_view text : texts) {
+    bpe->token_starts_.push_back(static_cast<uint32_t>(bpe->token_bytes_.size()));
+    bpe->token_bytes_ += text;
+  }
+  bpe->token_starts_.push_back(static_cast<uint32_t>(bpe->token_bytes_.size()));
   bpe->index_vocabulary();
 
   const JsonField merges = model["merges"];
@@ -126,11 +137,11 @@ const BpeModel::Merge* BpeModel::find_merge(int32_t left, int32_t right) const {
 
 void BpeModel::index_vocabulary() {
   size_t slots = 16;
-  while (slots < tokens_by_id_.size() + tokens_by_id_.size() / 2) slots *= 2;  // at most 2/3 full
+  while (slots < id_limit() + id_limit() / 2) slots *= 2;  // at most 2/3 full
   vocab_slots_.assign(slots, -1);
-  for (size_t id = 0; id < tokens_by_id_.size(); ++id) {
+  for (size_t id = 0; id < id_limit(); ++id) {
     if (!id_present_[id]) continue;
-    size_t slot = Hash{}(tokens_by_id_[id]) & (slots - 1);
+    size_t slot = Hash{}(text_of(id)) & (slots - 1);
     while (vocab_slots_[slot] >= 0) slot = (slot + 1) & (slots - 1);
     vocab_slots_[slot] = static_cast<int32_t>(id);
   }
@@ -140,16 +151,16 @@ std::optional<int32_t> BpeModel::token_to_id(std::string_view token) const {
   if (!vocab_slots_.empty()) {
     const size_t mask = vocab_slots_.size() - 1;
     for (size_t slot = Hash{}(token) & mask; vocab_slots_[slot] >= 0; slot = (slot + 1) & mask)
-      if (tokens_by_id_[vocab_slots_[slot]] == token) return vocab_slots_[slot];
+      if (text_of(static_cast<size_t>(vocab_slots_[slot])) == token) return vocab_slots_[slot];
   }
   const auto alias = vocab_aliases_.find(token);
   if (alias == vocab_aliases_.end()) return std::nullopt;
   return alias->second;
 }
 
-const std::string* BpeModel::id_to_token(int32_t id) const {
-  if (id < 0 || static_cast<size_t>(id) >= tokens_by_id_.size() || !id_present_[id]) return nullptr;
-  return &tokens_by_id_[id];
+std::optional<std::string_view> BpeModel::id_to_token(int32_t id) const {
+  if (id < 0 || static_cast<size_t>(id) >= id_limit() || !id_present_[id]) return std::nullopt;
+  return text_of(static_cast<size_t>(id));
 }
 
 // One symbol per character (with the subword prefix/suffix where configured). Characters missing

@@ -28,8 +28,8 @@ class BpeModel {
   void tokenize(std::string_view piece, std::vector<int32_t>& ids) const;
 
   std::optional<int32_t> token_to_id(std::string_view token) const;
-  const std::string* id_to_token(int32_t id) const;  // nullptr for ids the vocabulary lacks
-  size_t id_limit() const { return tokens_by_id_.size(); }  // one past the highest id
+  std::optional<std::string_view> id_to_token(int32_t id) const;  // nullopt for ids the vocabulary lacks
+  size_t id_limit() const { return id_present_.size(); }  // one past the highest id
   const std::optional<std::string>& unk_token() const { return unk_token_; }
 
  private:
@@ -53,12 +53,16 @@ class BpeModel {
   void merge(std::vector<int32_t>& symbols, std::vector<uint32_t>& lengths) const;
 
   void index_vocabulary();
+  std::string_view text_of(size_t id) const { return std::string_view(token_bytes_).substr(token_starts_[id], token_starts_[id + 1] - token_starts_[id]); }
 
-  // token → id as an open-addressing table of ids whose text lives in tokens_by_id_: a
+  // token → id as an open-addressing table of ids whose text lives in token_bytes_: a
   // 150k-token vocabulary costs 1 MiB here instead of 11 in a node-based map.
   std::vector<int32_t> vocab_slots_;  // -1 = empty
   std::unordered_map<std::string, int32_t, Hash, std::equal_to<>> vocab_aliases_;  // further tokens for an id already taken
-  std::vector<std::string> tokens_by_id_;
+  // Every id's text end to end, id i's from token_starts_[i] to token_starts_[i + 1]: a
+  // 151k-token vocabulary in 1.7 MiB, where a std::string per id took 4.6.
+  std::string token_bytes_;
+  std::vector<uint32_t> token_starts_;  // id_limit() + 1 of them
   std::vector<bool> id_present_;
   // (left, right) → merge, open addressing: 150k merges cost 4 MiB here instead of ~7 in a node-based map.
   std::vector<Merge> merge_slots_;
