@@ -53,7 +53,9 @@ class BpeModel {
   void merge(std::vector<int32_t>& symbols, std::vector<uint32_t>& lengths) const;
 
   void index_vocabulary();
-  std::string_view text_of(size_t id) const { return std::string_view(token_bytes_).substr(token_starts_[id], token_starts_[id + 1] - token_starts_[id]); }
+  std::string_view text_of(size_t id) const {
+    return std::string_view(token_bytes_).substr(token_starts_[id], token_starts_[id + 1] - token_starts_[id]);
+  }
 
   // token → id as an open-addressing table of ids whose text lives in token_bytes_: a
   // 150k-token vocabulary costs 1 MiB here instead of 11 in a node-based map.

@@ -63,8 +63,8 @@ enum class TokenLayout {
 // int16_pairs: the two int8 parts joined, 256·high + low (at most 256·127 + 127, an int16), so
 // that vpmaddwd does a two-part product in one instruction. Tokens go 16 at a time; within such a
 // block columns go in pairs (the two int16 of one int32 lane), and a pair's 16 tokens lie side
-// by side, so one vector holds 8 tokens' pair and a weight pair broadcast to every lane multiplies
-// them all: [token block][column pair][16 tokens][2]. A block's columns are contiguous, so a
+// by side, so one vector holds 8 tokens' pairs (AVX2) or all 16 (AVX-512) and a weight pair
+// broadcast to every lane multiplies them all: [token block][column pair][16 tokens][2]. A block's columns are contiguous, so a
 // slice of them streams through L1 without conflicts.
 struct QuantizedTokens {
   TokenLayout layout = TokenLayout::none;
