@@ -242,11 +242,18 @@ TEST_P(VulkanOps, AttentionDecodePrefillGqaWindowSoftcap) {
     const std::size_t positions = static_cast<std::size_t>(c.first_position) + c.tokens;
     const std::size_t q_width = static_cast<std::size_t>(c.heads) * c.head_dim, kv_width = static_cast<std::size_t>(c.kv_heads) * c.head_dim;
     auto q = random_buffer(c.tokens * q_width, c.head_dim, 2.0f);
-    auto k = random_buffer((positions + 3) * kv_width, c.head_dim, 2.0f);
-    auto v = random_buffer((positions + 3) * kv_width, c.head_dim);
+    // Each backend's caches in its own layout, written as a transformer writes them.
+    const int capacity = static_cast<int>(positions) + 3;
+    auto k_rows = random_buffer(positions * kv_width, c.head_dim, 2.0f);
+    auto v_rows = random_buffer(positions * kv_width, c.head_dim);
+    auto k = empty(capacity * kv_width), v = empty(capacity * kv_width);
     auto out = empty(c.tokens * q_width);
-    AttentionShape shape{c.heads, c.kv_heads, c.head_dim, 1.0f / std::sqrt(static_cast<float>(c.head_dim)), c.softcap, c.window};
-    for (Backend* b : {cpu.get(), gpu.get()}) b->attention(q.on(*b), k.on(*b), v.on(*b), c.tokens, c.first_position, shape, out.on(*b));
+    AttentionShape shape{c.heads, c.kv_heads, c.head_dim, 1.0f / std::sqrt(static_cast<float>(c.head_dim)), c.softcap, c.window,
+                         capacity};
+    for (Backend* b : {cpu.get(), gpu.get()}) {
+      b->store_kv(k_rows.on(*b), v_rows.on(*b), static_cast<int>(positions), 0, shape, k.on(*b), v.on(*b));
+      b->attention(q.on(*b), k.on(*b), v.on(*b), c.tokens, c.first_position, shape, out.on(*b));
+    }
     expect_close(out, c.tokens * q_width, 2e-5,
                  "attention tokens " + std::to_string(c.tokens) + " at " + std::to_string(c.first_position) + " heads " +
                      std::to_string(c.heads) + "/" + std::to_string(c.kv_heads) + " dim " + std::to_string(c.head_dim) + " window " +

@@ -41,6 +41,7 @@ struct AttentionShape {
   float scale = 0;    // multiplies q·k
   float softcap = 0;  // 0 = none; else cap * tanh(score / cap)
   int window = 0;     // keys a query sees, itself included; 0 = all before it
+  int cache_positions = 0;  // the positions a layer's cache holds
 };
 
 // One weight of a batch of products that share their input.
@@ -80,8 +81,18 @@ class Backend {
   virtual void rms_norm(View in, std::span<const float> weight, int rows, int dim, float eps, bool adds_one, View out) = 0;
   // Rotates each head of each token in place (rotate-half layout); token t is at first_position + t.
   virtual void rope(View x, int tokens, int heads, int head_dim, int first_position, std::span<const float> inverse_frequencies) = 0;
+  // Writes `tokens` rows of keys and values (k and v: kv_heads × head_dim each) into a layer's
+  // caches (shape.cache_positions × kv_heads × head_dim floats each) from first_position on. How a
+  // cache is laid out is the backend's choice, which its attention reads: by default
+  // [position][kv_head][head_dim].
+  virtual void store_kv(View k, View v, int tokens, int first_position, const AttentionShape& shape, View key_cache,
+                        View value_cache) {
+    const std::size_t width = static_cast<std::size_t>(shape.kv_heads) * shape.head_dim;
+    copy(k, key_cache.at(static_cast<std::size_t>(first_position) * width), static_cast<std::size_t>(tokens) * width);
+    copy(v, value_cache.at(static_cast<std::size_t>(first_position) * width), static_cast<std::size_t>(tokens) * width);
+  }
   // For each query token t (at first_position + t) and head: softmax over the visible cached keys
-  // of (q·k) · scale, then the weighted sum of the cached values. Caches are [position][kv_head][head_dim].
+  // of (q·k) · scale, then the weighted sum of the cached values, from caches store_kv wrote.
   virtual void attention(View q, View key_cache, View value_cache, int tokens, int first_position, const AttentionShape& shape,
                          View out) = 0;
   // out = act(gate) · up, elementwise over n values.

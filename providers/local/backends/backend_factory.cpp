@@ -35,6 +35,10 @@ class AutoChosen final : public Backend {
   void rope(View x, int tokens, int heads, int head_dim, int first_position, std::span<const float> inverse_frequencies) override {
     chosen_->rope(x, tokens, heads, head_dim, first_position, inverse_frequencies);
   }
+  void store_kv(View k, View v, int tokens, int first_position, const AttentionShape& shape, View key_cache,
+                View value_cache) override {
+    chosen_->store_kv(k, v, tokens, first_position, shape, key_cache, value_cache);
+  }
   void attention(View q, View key_cache, View value_cache, int tokens, int first_position, const AttentionShape& shape,
                  View out) override {
     chosen_->attention(q, key_cache, value_cache, tokens, first_position, shape, out);

@@ -152,7 +152,6 @@ std::span<float> Transformer::forward(std::span<const std::int32_t> tokens, KVCa
   reserve(n, all_logits);
   const int hidden = config_.hidden_size;
   const int heads = config_.num_heads, kv_heads = config_.num_kv_heads, head_dim = config_.head_dim;
-  const std::size_t kv_width = cache.kv_width;
   const std::size_t ffn = static_cast<std::size_t>(config_.intermediate_size);
   const float eps = config_.rms_norm_eps;
   const bool plus_one = config_.norm_adds_one;
@@ -193,10 +192,9 @@ std::span<float> Transformer::forward(std::span<const std::int32_t> tokens, KVCa
     backend_.rope(k, n, kv_heads, head_dim, position, layer.inverse_frequencies);
     const View key_cache{cache.keys[static_cast<std::size_t>(l)].get()};
     const View value_cache{cache.values[static_cast<std::size_t>(l)].get()};
-    backend_.copy(k, key_cache.at(position * kv_width), n * kv_width);
-    backend_.copy(v, value_cache.at(position * kv_width), n * kv_width);
     const AttentionShape shape{heads, kv_heads, head_dim, config_.attention_scale, config_.attention_softcap,
-                               layer_config.sliding_window};
+                               layer_config.sliding_window, cache.capacity};
+    backend_.store_kv(k, v, n, position, shape, key_cache, value_cache);
     backend_.attention(q, key_cache, value_cache, n, position, shape, mixed);
     backend_.matmul(layer.o, mixed, n, delta);
     if (config_.sandwich_norms) backend_.rms_norm(delta, layer.post_attention_norm, n, hidden, eps, plus_one, delta);
