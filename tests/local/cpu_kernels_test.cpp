@@ -368,6 +368,27 @@ TEST(ThreadPool, EveryIndexRunsExactlyOnceAcrossManyLoops) {
   }
 }
 
+// Large pieces first and the grain at the end, so the threads finish a loop together.
+TEST(ThreadPool, PiecesShrinkToTheGrainAsTheLoopRunsOut) {
+  ThreadPool pool(2);
+  std::mutex mutex;
+  std::vector<std::pair<std::int64_t, std::int64_t>> pieces;
+  pool.parallel_for(10000, 16, [&](std::int64_t first, std::int64_t last) {
+    std::lock_guard lock(mutex);
+    pieces.emplace_back(first, last);
+  });
+  std::sort(pieces.begin(), pieces.end());
+  ASSERT_GE(pieces.size(), 3u);
+  EXPECT_EQ(pieces.front().first, 0);
+  EXPECT_EQ(pieces.back().second, 10000);
+  EXPECT_GE(pieces.front().second - pieces.front().first, 1000);
+  for (std::size_t i = 1; i < pieces.size(); ++i) {
+    EXPECT_EQ(pieces[i].first, pieces[i - 1].second);
+    if (i + 1 < pieces.size()) EXPECT_LE(pieces[i].second - pieces[i].first, pieces[i - 1].second - pieces[i - 1].first);
+  }
+  EXPECT_LE(pieces.back().second - pieces.back().first, 16);
+}
+
 TEST(ThreadPool, UsesItsWorkers) {
   ThreadPool pool(2);
   std::mutex mutex;

@@ -24,11 +24,21 @@ ThreadPool::~ThreadPool() {
   for (auto& worker : workers_) worker.join();
 }
 
+// Pieces shrink as the loop runs out (a share of what is left, down to the grain): large pieces
+// first, so threads take few, and small ones last, so they finish together. With equal pieces
+// a thread sat idle for half a piece at the end of each loop on average, while the other streamed
+// its last piece alone.
 void ThreadPool::run_pieces() {
+  const std::int64_t shares = 2 * static_cast<std::int64_t>(size());
+  std::int64_t first = next_.load(std::memory_order_relaxed);
   for (;;) {
-    const std::int64_t first = next_.fetch_add(piece_);
-    if (first >= count_) return;
-    (*body_)(first, std::min(count_, first + piece_));
+    std::int64_t piece;
+    do {
+      if (first >= count_) return;
+      piece = std::max(grain_, (count_ - first) / shares);
+    } while (!next_.compare_exchange_weak(first, first + piece, std::memory_order_relaxed));
+    (*body_)(first, std::min(count_, first + piece));
+    first = next_.load(std::memory_order_relaxed);
   }
 }
 
@@ -40,8 +50,7 @@ void ThreadPool::parallel_for(std::int64_t count, std::int64_t grain,
     body(0, count);
     return;
   }
-  // Several pieces per thread, so a thread slowed by something else does not hold the rest up.
-  piece_ = std::max(grain, (count + 4 * threads - 1) / (4 * threads));
+  grain_ = grain;
   count_ = count;
   body_ = &body;
   next_.store(0);

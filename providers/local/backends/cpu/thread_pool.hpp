@@ -20,8 +20,8 @@ class ThreadPool {
 
   int size() const { return static_cast<int>(workers_.size()) + 1; }
 
-  // Calls body(first, last) over [0, count) in pieces of at least `grain`, on every thread,
-  // and returns when all are done. One caller at a time.
+  // Calls body(first, last) over [0, count) in pieces of at least `grain` (the last may be
+  // shorter), on every thread, and returns when all are done. One caller at a time.
   void parallel_for(std::int64_t count, std::int64_t grain, const std::function<void(std::int64_t, std::int64_t)>& body);
 
  private:
@@ -30,7 +30,7 @@ class ThreadPool {
 
   std::vector<std::thread> workers_;
   const std::function<void(std::int64_t, std::int64_t)>* body_ = nullptr;
-  std::int64_t count_ = 0, piece_ = 0;
+  std::int64_t count_ = 0, grain_ = 0;
   std::atomic<std::int64_t> next_{0};
   std::atomic<std::uint64_t> generation_{0};  // bumped to hand out a loop, or to stop
   std::atomic<int> busy_{0};                  // workers still inside the current loop
