@@ -55,7 +55,7 @@ void affine_matvec(benchmark::State& state, KernelPath path, int rows, int cols,
   std::vector<float> out(static_cast<std::size_t>(rows));
   QuantizedRow prepared;
   for (auto _ : state) {
-    prepared.prepare(x.data(), cols, w.group_size, w.bits());
+    prepared.prepare(x.data(), cols, w.group_size, w.bits(), kernels.row_layout);
     kernels.affine_rows(w, prepared, 0, rows, out.data());
     benchmark::DoNotOptimize(out.data());
   }
@@ -141,17 +141,18 @@ void attend(benchmark::State& state, KernelPath path) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * 2 * count * kDim * sizeof(float)));
 }
 
-// Two rows in turn: prepare() skips a row it has just prepared.
+// Two rows in turn (prepare() skips a row it has just prepared), in the best path's layout.
 void quantize_activations(benchmark::State& state) {
   const auto x = random_row(4864);
   auto y = x;
   y[0] += 1.0f;
+  const RowLayout layout = active_kernels().row_layout;
   QuantizedRow prepared;
   bool other = false;
   for (auto _ : state) {
-    prepared.prepare((other ? y : x).data(), 4864, 64, 4);
+    prepared.prepare((other ? y : x).data(), 4864, 64, 4, layout);
     other = !other;
-    benchmark::DoNotOptimize(prepared.high.data());
+    benchmark::DoNotOptimize(prepared.step.data());
   }
 }
 
@@ -183,7 +184,7 @@ void tokens_by_int8_kernel(benchmark::State& state) {
   QuantizedRow prepared;
   for (auto _ : state)
     for (int t = 0; t < tokens; ++t) {
-      prepared.prepare(rows[static_cast<std::size_t>(t)].data(), w.cols, w.group_size, 4);
+      prepared.prepare(rows[static_cast<std::size_t>(t)].data(), w.cols, w.group_size, 4, kernels.row_layout);
       kernels.affine_rows(w, prepared, 0, w.rows, out.data() + static_cast<std::size_t>(t) * w.rows);
     }
   state.SetItemsProcessed(state.iterations() * tokens);

@@ -101,7 +101,7 @@ std::vector<float> run(const Kernels& kernels, const WeightMatrix& w, const std:
   std::vector<float> out(static_cast<std::size_t>(w.rows), NAN);
   if (integer_product_fits(w)) {
     QuantizedRow prepared;
-    prepared.prepare(x.data(), w.cols, w.group_size, w.bits());
+    prepared.prepare(x.data(), w.cols, w.group_size, w.bits(), kernels.row_layout);
     // In two pieces, so a kernel that ignores `first` is caught.
     kernels.affine_rows(w, prepared, 0, w.rows / 2, out.data());
     kernels.affine_rows(w, prepared, w.rows / 2, w.rows, out.data() + w.rows / 2);
@@ -240,6 +240,30 @@ TEST(CpuKernels, JoinedTokensHoldTheRowsTwoPartsExactly) {
     for (int t = tokens; t < joined.padded; ++t)  // the padding is zeros
       for (int c = 0; c < cols; ++c) ASSERT_EQ(joined.joined_pair(c / 2, t)[c % 2], 0);
   }
+}
+
+// The AVX2 path's joined row is the byte paths' two parts, column for column: the decode
+// products of every path round activations alike.
+TEST(CpuKernels, JoinedRowHoldsTheTwoPartsOfEveryColumn) {
+  for (int bits : {4, 8})
+    for (int group : {32, 64, 128}) {
+      const int cols = 384;
+      auto x = random_values(cols, static_cast<unsigned>(bits * group), 2.0f);
+      QuantizedRow parts, words;
+      parts.prepare(x.data(), cols, group, bits, RowLayout::int8_parts);
+      words.prepare(x.data(), cols, group, bits, RowLayout::int16_words);
+      ASSERT_EQ(words.joined.size(), static_cast<std::size_t>(cols));
+      std::vector<bool> taken(static_cast<std::size_t>(cols), false);
+      for (int c = 0; c < cols; ++c) {
+        const int at = parts.position(c), joined_at = words.position(c);
+        ASSERT_FALSE(taken[static_cast<std::size_t>(joined_at)]) << "two columns at " << joined_at;
+        taken[static_cast<std::size_t>(joined_at)] = true;
+        ASSERT_EQ(words.joined[static_cast<std::size_t>(joined_at)], parts.high[at] * 256 + parts.low[at])
+            << bits << "-bit, group " << group << ", column " << c;
+      }
+      EXPECT_EQ(words.step, parts.step);
+      EXPECT_EQ(words.sum, parts.sum);
+    }
 }
 
 TEST(CpuKernels, APreparedRowIsReusedOnlyWhileItsValuesAreTheSame) {

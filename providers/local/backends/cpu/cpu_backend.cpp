@@ -97,7 +97,7 @@ class CpuBackend final : public Backend {
     std::vector<std::int64_t> starts{0};  // where each product's rows begin in the joint range
     for (const Product& product : products) starts.push_back(starts.back() + product.w->rows);
     for (int t = 0; t < tokens; ++t) {
-      prepared_.prepare(in + static_cast<std::size_t>(t) * first.cols, first.cols, first.group_size, first.bits());
+      prepared_.prepare(in + static_cast<std::size_t>(t) * first.cols, first.cols, first.group_size, first.bits(), kernels_.row_layout);
       pool_.parallel_for(starts.back(), kRowsPerPiece, [&](std::int64_t begin, std::int64_t end) {
         for (std::size_t p = 0; p < products.size(); ++p) {
           const std::int64_t from = std::max(begin, starts[p]), to = std::min(end, starts[p + 1]);

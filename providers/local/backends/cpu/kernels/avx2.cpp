@@ -46,13 +46,6 @@ inline void store_sums(__m256* v, int count, float* out) {
   store_first(reduce8(v), count, out);
 }
 
-// 16 unsigned bytes times 16 signed ones, widened to int16 (no saturation at 255 · 127).
-inline __m256i wide_dot(const std::byte* q, const std::int8_t* x) {
-  const __m256i q16 = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q)));
-  const __m256i x16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x)));
-  return _mm256_madd_epi16(q16, x16);
-}
-
 inline __m256 load_group_values(const std::byte* values, DType dtype, std::size_t index) {
   switch (dtype) {
     case DType::f32: return _mm256_loadu_ps(reinterpret_cast<const float*>(values) + index);
@@ -132,28 +125,22 @@ class RowFactors {
   float *factor_, *bias_, *step_cycle_, *sum_cycle_;
 };
 
-inline __m256i load(const std::int8_t* x) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x)); }
+inline __m256i load(const std::int16_t* x) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x)); }
 
-// Sums of byte products of 64 unpacked 4-bit weights (evens, odds) with one int8 part of x,
-// its evens at `even` and odds at `odd`, as 16 int16 pair sums: each at most 2 · 2 · 15 · 127, so
-// adding the two halves cannot overflow.
-inline __m256i nibble_sums(__m256i evens, __m256i odds, __m256i x_even, __m256i x_odd) {
-  return _mm256_add_epi16(_mm256_maddubs_epi16(evens, x_even), _mm256_maddubs_epi16(odds, x_odd));
-}
-
-// 64 columns of a 4-bit row (32 packed bytes at q) times x's columns whose evens lie at offset
-// `even` of x's parts and odds at `odd`: 256 · (q · high) + q · low, as 8 int32 lanes, lane k
-// holding columns 8k..8k+7.
-inline __m256i block_dot(const std::byte* q, const QuantizedRow& x, int even, int odd) {
-  const __m256i nibble = _mm256_set1_epi8(0x0F);
-  const __m256i packed = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
-  const __m256i evens = _mm256_and_si256(packed, nibble);
-  const __m256i odds = _mm256_and_si256(_mm256_srli_epi16(packed, 4), nibble);
-  const std::int8_t* high = x.high.data();
-  const std::int8_t* low = x.low.data();
-  const __m256i high_sums = nibble_sums(evens, odds, load(high + even), load(high + odd));
-  const __m256i low_sums = nibble_sums(evens, odds, load(low + even), load(low + odd));
-  return _mm256_add_epi32(_mm256_madd_epi16(high_sums, _mm256_set1_epi16(256)), _mm256_madd_epi16(low_sums, _mm256_set1_epi16(1)));
+// 64 columns of a 4-bit row (32 packed bytes at q) times x's joined values of those columns
+// (QuantizedRow's int16_words order), as 8 int32 lanes, lane k holding columns 8k..8k+7. A 16-bit
+// word of the row holds 4 columns, one per nibble; each nibble, moved to the bottom of its word,
+// meets its 16 columns' values in one vpmaddwd: 4 multiplies a block, where byte products of the
+// two int8 parts took 4 vpmaddubsw and 2 vpmaddwd to widen them.
+inline __m256i block_dot(const std::byte* q, const std::int16_t* x) {
+  const __m256i nibble = _mm256_set1_epi16(0x000F);
+  const __m256i words = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
+  const __m256i n0 = _mm256_and_si256(words, nibble);
+  const __m256i n1 = _mm256_and_si256(_mm256_srli_epi16(words, 4), nibble);
+  const __m256i n2 = _mm256_and_si256(_mm256_srli_epi16(words, 8), nibble);
+  const __m256i n3 = _mm256_srli_epi16(words, 12);
+  return _mm256_add_epi32(_mm256_add_epi32(_mm256_madd_epi16(n0, load(x)), _mm256_madd_epi16(n1, load(x + 16))),
+                          _mm256_add_epi32(_mm256_madd_epi16(n2, load(x + 32)), _mm256_madd_epi16(n3, load(x + 48))));
 }
 
 // The factor vector of block b's eight lanes: one group's, or for 32-column groups two (lanes
@@ -187,55 +174,50 @@ void for_row_batches(const WeightMatrix& w, const QuantizedRow& x, int group_siz
 
 // 4-bit rows, one at a time: not several side by side as on AVX-512, where rows of a few hundred
 // bytes make streams too short for the hardware prefetcher, and decode streamed its weights
-// slower (backend_stream) that way. x's chunks (see QuantizedRow) are 128 columns, two blocks
-// of 64 (two accumulators, and 128-column groups convert once), or 64, one block.
-template <int Group, int Chunk>
+// slower (backend_stream) that way. Blocks go two at a time (a cache line), into two
+// accumulators; 128-column groups add the two blocks' integers and convert once.
+template <int Group>
 void affine4_rows(const WeightMatrix& w, const QuantizedRow& x, int first, int last, float* out) {
-  static_assert(Chunk == 64 || Chunk == 128);
-  const int chunks = w.cols / Chunk;
+  const int blocks = w.cols / 64;
+  const std::int16_t* values = x.joined.data();
   for_row_batches(w, x, Group, first, last, out, [&](const std::byte* row, const float* factor, __m256 acc) {
     __m256 other = _mm256_setzero_ps();
-    for (int c = 0; c < chunks; ++c) {
-      const int base = c * Chunk;
-      const std::byte* q = row + c * (Chunk / 2);
+    int b = 0;
+    for (; b + 2 <= blocks; b += 2) {
+      const std::byte* q = row + b * 32;
       _mm_prefetch(reinterpret_cast<const char*>(q) + kPrefetchAhead, _MM_HINT_T0);
-      if constexpr (Chunk == 64) {
-        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(block_dot(q, x, base, base + 32)), block_factor<Group>(factor, c), acc);
-      } else if constexpr (Group == 128) {
-        const __m256i dot = _mm256_add_epi32(block_dot(q, x, base, base + 64), block_dot(q + 32, x, base + 32, base + 96));
-        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_set1_ps(factor[c]), acc);
+      const __m256i first_dot = block_dot(q, values + b * 64), second_dot = block_dot(q + 32, values + b * 64 + 64);
+      if constexpr (Group == 128) {
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(first_dot, second_dot)), _mm256_set1_ps(factor[b / 2]), acc);
       } else {
-        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(block_dot(q, x, base, base + 64)), block_factor<Group>(factor, 2 * c), acc);
-        other = _mm256_fmadd_ps(_mm256_cvtepi32_ps(block_dot(q + 32, x, base + 32, base + 96)), block_factor<Group>(factor, 2 * c + 1),
-                                other);
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(first_dot), block_factor<Group>(factor, b), acc);
+        other = _mm256_fmadd_ps(_mm256_cvtepi32_ps(second_dot), block_factor<Group>(factor, b + 1), other);
       }
     }
+    if (b < blocks) acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(block_dot(row + b * 32, values + b * 64)), block_factor<Group>(factor, b), acc);
     return _mm256_add_ps(acc, other);
   });
 }
 
+// 8-bit rows, 32 columns at a time: bytes widened to int16 meet x's joined values in vpmaddwd
+// (255 · 32639 twice fits an int32 lane).
 template <int Group>
 void affine8_rows(const WeightMatrix& w, const QuantizedRow& x, int first, int last, float* out) {
   const int halves = w.cols / 32;
+  const std::int16_t* values = x.joined.data();
   for_row_batches(w, x, Group, first, last, out, [&](const std::byte* row, const float* factor, __m256 acc) {
     for (int half = 0; half < halves; ++half) {
       const std::byte* q = row + half * 32;
       _mm_prefetch(reinterpret_cast<const char*>(q) + kPrefetchAhead, _MM_HINT_T0);
-      const std::int8_t* high = x.high.data() + half * 32;
-      const std::int8_t* low = x.low.data() + half * 32;
-      const __m256i h = _mm256_add_epi32(wide_dot(q, high), wide_dot(q + 16, high + 16));
-      const __m256i l = _mm256_add_epi32(wide_dot(q, low), wide_dot(q + 16, low + 16));
-      const __m256i dot = _mm256_add_epi32(_mm256_slli_epi32(h, 8), l);
+      const __m256i first_columns = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q)));
+      const __m256i last_columns = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q + 16)));
+      const std::int16_t* x_half = values + half * 32;
+      const __m256i dot =
+          _mm256_add_epi32(_mm256_madd_epi16(first_columns, load(x_half)), _mm256_madd_epi16(last_columns, load(x_half + 16)));
       acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_set1_ps(factor[half / (Group / 32)]), acc);
     }
     return acc;
   });
-}
-
-template <int Group>
-void affine4_rows(const WeightMatrix& w, const QuantizedRow& x, int first, int last, float* out) {
-  if (x.chunk == 128) affine4_rows<Group, 128>(w, x, first, last, out);
-  else affine4_rows<Group, 64>(w, x, first, last, out);
 }
 
 void affine_rows(const WeightMatrix& w, const QuantizedRow& x, int first, int last, float* out) {
@@ -643,6 +625,6 @@ void affine_tokens_avx2(const WeightMatrix& w, const QuantizedTokens& x, int fir
 }
 
 const Kernels kAvx2Kernels{KernelPath::avx2, affine_rows, float_rows, dot, axpy, exp, attend, dequantize_rows, affine_tokens_avx2,
-                           TokenLayout::int16_pairs};
+                           TokenLayout::int16_pairs, RowLayout::int16_words};
 
 }  // namespace switchboard::local::cpu

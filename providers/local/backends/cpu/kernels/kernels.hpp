@@ -22,22 +22,37 @@ enum class KernelPath { scalar, avx2, avx512, avx512_vnni, avx512_amx };
 
 const char* path_name(KernelPath path);
 
-// One activation row, prepared for products with affine weights of `bits` and `group_size`.
-// For 4-bit weights each `chunk` columns (128, or 64 when the row is not whole 128s) are stored
-// even-indexed first, then odd-indexed: the order in which the low and high nibbles of the
-// packed bytes come out, so a kernel multiplies them without shuffling.
+// How a path's decode products want an activation row laid out (QuantizedRow).
+enum class RowLayout {
+  int8_parts,  // high and low apart, for byte products (scalar, avx512, avx512_vnni)
+  int16_words, // joined, 256·high + low, for int16 products (avx2)
+};
+
+// One activation row, prepared for products with affine weights of `bits` and `group_size`, in
+// the layout of the path that multiplies it.
+//
+// int8_parts: for 4-bit weights each `chunk` columns (128, or 64 when the row is not whole 128s)
+// are stored even-indexed first, then odd-indexed: the order in which the low and high nibbles of
+// the packed bytes come out, so a kernel multiplies them without shuffling.
+//
+// int16_words: the two parts joined, 256·high + low, so that one vpmaddwd multiplies a column's
+// whole value (two byte products and a widening did). For 4-bit weights each 64 columns are four
+// runs of 16, column 4k + r at 16r + k: the order in which a 16-bit word's four nibbles come out
+// of the packed bytes. 8-bit rows keep the natural order.
 struct QuantizedRow {
+  RowLayout layout = RowLayout::int8_parts;
   int cols = 0;
   int group_size = 0;
   int bits = 0;
   int chunk = 128;
-  std::vector<std::int8_t> high, low;  // cols each
+  std::vector<std::int8_t> high, low;  // int8_parts: cols each
+  std::vector<std::int16_t> joined;    // int16_words: cols
   // Per group:
   std::vector<float> step;  // the scale of `low`; high's is 256 × step
   std::vector<float> sum;   // Σ x, which the weights' biases multiply
 
   // Does nothing when x is the row it last prepared (q, k and v, or gate and up, read one row).
-  void prepare(const float* x, int cols, int group_size, int bits);
+  void prepare(const float* x, int cols, int group_size, int bits, RowLayout layout = RowLayout::int8_parts);
   int position(int column) const;  // where column's values are stored
 
  private:
@@ -132,6 +147,7 @@ struct Kernels {
   void (*affine_tokens)(const WeightMatrix& w, const QuantizedTokens& x, int first, int last, float* out,
                         std::size_t out_stride);
   TokenLayout token_layout;
+  RowLayout row_layout;  // what affine_rows reads
 };
 
 // Whether affine_rows can take w: whole blocks of 64 columns. Other shapes (only tiny test
