@@ -111,20 +111,20 @@ void backend_stream(benchmark::State& state) {
 }
 
 // Decode attention of one KV head's query heads at a position late in a 512-token prompt, on
-// path `path`: Qwen2.5-0.5B's 7 queries of 64 against keys 2 · 64 floats apart. With `cold`, each
-// iteration reads the cache of the next of 48 layers (31 MB in all, past the caches), as decode
-// does after a layer's weights have streamed through; otherwise one layer's, cache-resident.
+// path `path`: Qwen2.5-0.5B's 7 queries of 64 against one head of the CPU backend's cache, where a
+// head's keys lie side by side. With `cold`, each iteration reads the next of 128 layers' caches
+// (42 MB in all at 640 positions, past this machine's L3), as decode does after a layer's weights
+// have streamed through; otherwise one layer's, cache-resident.
 void attend(benchmark::State& state, KernelPath path) {
   if (std::find(supported_paths().begin(), supported_paths().end(), path) == supported_paths().end()) {
     state.SkipWithError("this processor lacks the path");
     return;
   }
-  constexpr int kQueries = 7, kDim = 64, kKvHeads = 2, kLayers = 48;
-  constexpr std::size_t kStride = static_cast<std::size_t>(kKvHeads) * kDim;
+  constexpr int kQueries = 7, kDim = 64, kLayers = 128;
   const int count = static_cast<int>(state.range(0));
   const bool cold = state.range(1) != 0;
   const Kernels& kernels = kernels_for(path);
-  const std::size_t layer_floats = static_cast<std::size_t>(count) * kStride;
+  const std::size_t layer_floats = static_cast<std::size_t>(count) * kDim;
   const auto keys = random_row(static_cast<int>(layer_floats * kLayers));
   auto values = keys;
   std::reverse(values.begin(), values.end());
@@ -133,7 +133,7 @@ void attend(benchmark::State& state, KernelPath path) {
   int layer = 0;
   for (auto _ : state) {
     const std::size_t at = static_cast<std::size_t>(layer) * layer_floats;
-    kernels.attend(q.data(), kQueries, keys.data() + at, values.data() + at, kStride, count, kDim, 0.125f, 0.0f, scores.data(),
+    kernels.attend(q.data(), kQueries, keys.data() + at, values.data() + at, kDim, count, kDim, 0.125f, 0.0f, scores.data(),
                    out.data());
     benchmark::DoNotOptimize(out.data());
     if (cold) layer = (layer + 1) % kLayers;

@@ -162,12 +162,13 @@ template <typename RowProduct>
 void for_row_batches(const WeightMatrix& w, const QuantizedRow& x, int group_size, int first, int last, float* out,
                      RowProduct row_product) {
   RowFactors factors(w, x, group_size);
+  const std::size_t row_bytes = w.row_bytes();
   for (int batch = first; batch < last; batch += RowFactors::kRows) {
     const int count = std::min(RowFactors::kRows, last - batch);
     factors.compute(batch, count);
     __m256 sums[RowFactors::kRows];
     for (int i = 0; i < count; ++i)
-      sums[i] = row_product(w.data + w.row_bytes() * static_cast<std::size_t>(batch + i), factors.factors(i), factors.bias_terms(i));
+      sums[i] = row_product(w.data + row_bytes * static_cast<std::size_t>(batch + i), factors.factors(i), factors.bias_terms(i));
     store_sums(sums, count, out + (batch - first));
   }
 }
