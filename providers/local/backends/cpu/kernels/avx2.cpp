@@ -520,40 +520,49 @@ void quad_times_tokens(const std::int16_t* weights, const std::int16_t* x, int g
   }
 }
 
-}  // namespace
-
 // quantize_group's arithmetic eight values at a time (the sum in another order; this file is
-// compiled without contracted FMAs, so the parts round as there), the parts joined as one int16
-// and each column pair written into its token block.
-void quantize_joined(QuantizedTokens& x, const float* in, int first, int last) {
-  const int groups = x.cols / x.group_size, pieces = x.group_size / 8;
+// compiled without contracted FMAs, so the parts round as there): sets the group's step and sum,
+// and hands each eight values' parts joined (256·high + low, as int32 lanes) to place(i, joined)
+// for the i-th eight.
+template <typename Place>
+inline void quantize_group_joined(const float* values, int group_size, float& step, float& sum, Place place) {
+  const int pieces = group_size / 8;
   const __m256 sign = _mm256_set1_ps(-0.0f);
   constexpr int kNearest = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+  __m256 largest = _mm256_setzero_ps(), total = _mm256_setzero_ps();
+  for (int i = 0; i < pieces; ++i) {
+    const __m256 v = _mm256_loadu_ps(values + 8 * i);
+    largest = _mm256_max_ps(largest, _mm256_andnot_ps(sign, v));
+    total = _mm256_add_ps(total, v);
+  }
+  __m128 top = _mm_max_ps(_mm256_castps256_ps128(largest), _mm256_extractf128_ps(largest, 1));
+  top = _mm_max_ps(top, _mm_movehl_ps(top, top));
+  top = _mm_max_ss(top, _mm_movehdup_ps(top));
+  const float high_step = _mm_cvtss_f32(top) / 127.0f;
+  const float inverse_high = high_step > 0 ? 1.0f / high_step : 0.0f;
+  step = high_step / 256.0f;
+  sum = reduce(total);
+  const __m256 to_high = _mm256_set1_ps(inverse_high), to_low = _mm256_set1_ps(inverse_high * 256.0f);
+  const __m256 high_size = _mm256_set1_ps(high_step), bound = _mm256_set1_ps(127.0f);
+  for (int i = 0; i < pieces; ++i) {
+    const __m256 v = _mm256_loadu_ps(values + 8 * i);
+    const __m256 h = _mm256_round_ps(_mm256_mul_ps(v, to_high), kNearest);
+    __m256 l = _mm256_round_ps(_mm256_mul_ps(_mm256_sub_ps(v, _mm256_mul_ps(h, high_size)), to_low), kNearest);
+    l = _mm256_min_ps(_mm256_max_ps(l, _mm256_sub_ps(_mm256_setzero_ps(), bound)), bound);
+    place(i, _mm256_add_epi32(_mm256_slli_epi32(_mm256_cvtps_epi32(h), 8), _mm256_cvtps_epi32(l)));
+  }
+}
+
+}  // namespace
+
+// Each column pair of each token written into its token block.
+void quantize_joined(QuantizedTokens& x, const float* in, int first, int last) {
+  const int groups = x.cols / x.group_size;
   for (int t = first; t < last; ++t) {
     for (int g = 0; g < groups; ++g) {
       const float* values = in + static_cast<std::size_t>(t) * x.cols + static_cast<std::size_t>(g) * x.group_size;
-      __m256 largest = _mm256_setzero_ps(), total = _mm256_setzero_ps();
-      for (int i = 0; i < pieces; ++i) {
-        const __m256 v = _mm256_loadu_ps(values + 8 * i);
-        largest = _mm256_max_ps(largest, _mm256_andnot_ps(sign, v));
-        total = _mm256_add_ps(total, v);
-      }
-      __m128 top = _mm_max_ps(_mm256_castps256_ps128(largest), _mm256_extractf128_ps(largest, 1));
-      top = _mm_max_ps(top, _mm_movehl_ps(top, top));
-      top = _mm_max_ss(top, _mm_movehdup_ps(top));
-      const float high_step = _mm_cvtss_f32(top) / 127.0f;
-      const float inverse_high = high_step > 0 ? 1.0f / high_step : 0.0f;
       const std::size_t at = static_cast<std::size_t>(g) * x.padded + t;
-      x.step[at] = high_step / 256.0f;
-      x.sum[at] = reduce(total);
-      const __m256 to_high = _mm256_set1_ps(inverse_high), to_low = _mm256_set1_ps(inverse_high * 256.0f);
-      const __m256 high_size = _mm256_set1_ps(high_step), bound = _mm256_set1_ps(127.0f);
-      for (int i = 0; i < pieces; ++i) {
-        const __m256 v = _mm256_loadu_ps(values + 8 * i);
-        const __m256 h = _mm256_round_ps(_mm256_mul_ps(v, to_high), kNearest);
-        __m256 l = _mm256_round_ps(_mm256_mul_ps(_mm256_sub_ps(v, _mm256_mul_ps(h, high_size)), to_low), kNearest);
-        l = _mm256_min_ps(_mm256_max_ps(l, _mm256_sub_ps(_mm256_setzero_ps(), bound)), bound);
-        const __m256i joined = _mm256_add_epi32(_mm256_slli_epi32(_mm256_cvtps_epi32(h), 8), _mm256_cvtps_epi32(l));
+      quantize_group_joined(values, x.group_size, x.step[at], x.sum[at], [&](int i, __m256i joined) {
         // Four column pairs: the int16 of each pair are one int32 in its token block.
         const __m256i packed = _mm256_packs_epi32(joined, joined);  // per 128-bit lane: values 0-3 | 4-7
         const int pair = (g * x.group_size + 8 * i) / 2;
@@ -563,8 +572,31 @@ void quantize_joined(QuantizedTokens& x, const float* in, int first, int last) {
         // pairs[0], pairs[1]: values 0-3 as two int16 pairs; pairs[4], pairs[5]: values 4-7.
         const std::int32_t in_order[4] = {pairs[0], pairs[1], pairs[4], pairs[5]};
         for (int k = 0; k < 4; ++k) std::memcpy(block + 32 * k, &in_order[k], 4);
-      }
+      });
     }
+  }
+}
+
+// A decode row in RowLayout::int16_words. For 4-bit rows, eight columns 8j..8j+7 of a 64-column
+// block land as pairs (8j + r, 8j + 4 + r) at 16r + 2j: the int16 of each pair are one int32.
+void quantize_words(QuantizedRow& x, const float* in) {
+  const int groups = x.cols / x.group_size;
+  const __m128i pair_order = _mm_setr_epi8(0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15);
+  std::int16_t* out = x.joined.data();
+  for (int g = 0; g < groups; ++g) {
+    const int base = g * x.group_size;
+    quantize_group_joined(in + base, x.group_size, x.step[g], x.sum[g], [&](int i, __m256i joined) {
+      const int column = base + 8 * i;
+      const __m128i values = _mm_packs_epi32(_mm256_castsi256_si128(joined), _mm256_extracti128_si256(joined, 1));
+      if (x.bits != 4) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out + column), values);
+        return;
+      }
+      alignas(16) std::int32_t pairs[4];
+      _mm_store_si128(reinterpret_cast<__m128i*>(pairs), _mm_shuffle_epi8(values, pair_order));
+      std::int16_t* block = out + (column - column % 64) + 2 * ((column % 64) / 8);
+      for (int r = 0; r < 4; ++r) std::memcpy(block + 16 * r, &pairs[r], 4);
+    });
   }
 }
 

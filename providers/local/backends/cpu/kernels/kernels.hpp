@@ -121,6 +121,8 @@ struct QuantizedTokens {
 // quantize() for each layout, in the file of the path that reads it: amx.cpp and avx2.cpp.
 void quantize_tiles(QuantizedTokens& x, const float* in, int first, int last);
 void quantize_joined(QuantizedTokens& x, const float* in, int first, int last);
+// QuantizedRow::prepare's work for RowLayout::int16_words (avx2.cpp): x's buffers sized, in filled.
+void quantize_words(QuantizedRow& x, const float* in);
 
 struct Kernels {
   KernelPath path;

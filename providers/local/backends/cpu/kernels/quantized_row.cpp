@@ -65,56 +65,43 @@ void QuantizedRow::prepare(const float* x, int cols_in, int group_size_in, int b
   const int groups = cols / group_size;
   step.resize(static_cast<std::size_t>(groups));
   sum.resize(step.size());
-  // Natural order first, then dealt into the layout's order where it has another.
-  const bool natural = bits != 4 && layout == RowLayout::int8_parts;
-  if (natural) {
-    high.resize(static_cast<std::size_t>(cols));
-    low.resize(static_cast<std::size_t>(cols));
-  }
-  scratch_high_.resize(static_cast<std::size_t>(cols));
-  scratch_low_.resize(static_cast<std::size_t>(cols));
-  std::int8_t* natural_high = natural ? high.data() : scratch_high_.data();
-  std::int8_t* natural_low = natural ? low.data() : scratch_low_.data();
-  for (int g = 0; g < groups; ++g) {
-    const std::size_t offset = static_cast<std::size_t>(g) * group_size;
-    quantize_group(x + offset, group_size, natural_high + offset, natural_low + offset, step[g], sum[g]);
-  }
-  if (natural) {
-    joined.clear();
-    return;
-  }
-  // Through plain pointers: a store of int8_t may alias anything, the vectors' own pointers
-  // too, and reloading them for every byte cost half of prepare().
   if (layout == RowLayout::int16_words) {
     high.clear();
     low.clear();
     joined.resize(static_cast<std::size_t>(cols));
-    std::int16_t* out = joined.data();
-    if (bits != 4) {
-      for (int c = 0; c < cols; ++c) out[c] = static_cast<std::int16_t>(natural_high[c] * 256 + natural_low[c]);
-      return;
-    }
-    for (int base = 0; base < cols; base += 64)
-      for (int k = 0; k < 16; ++k)
-        for (int r = 0; r < 4; ++r) {
-          const int c = base + 4 * k + r;
-          out[base + 16 * r + k] = static_cast<std::int16_t>(natural_high[c] * 256 + natural_low[c]);
-        }
+    quantize_words(*this, x);
     return;
   }
   joined.clear();
   high.resize(static_cast<std::size_t>(cols));
   low.resize(static_cast<std::size_t>(cols));
-  const auto deal = [this](const std::int8_t* natural_values, std::int8_t* dealt) {
-    const int half = chunk / 2;
-    for (int base = 0; base < cols; base += chunk)
-      for (int i = 0; i < half; ++i) {
-        dealt[base + i] = natural_values[base + 2 * i];
-        dealt[base + half + i] = natural_values[base + 2 * i + 1];
-      }
-  };
-  deal(natural_high, high.data());
-  deal(natural_low, low.data());
+  // Natural order first; 4-bit rows are then dealt into the nibble order.
+  std::int8_t* natural_high = high.data();
+  std::int8_t* natural_low = low.data();
+  if (bits == 4) {
+    scratch_high_.resize(static_cast<std::size_t>(cols));
+    scratch_low_.resize(static_cast<std::size_t>(cols));
+    natural_high = scratch_high_.data();
+    natural_low = scratch_low_.data();
+  }
+  for (int g = 0; g < groups; ++g) {
+    const std::size_t offset = static_cast<std::size_t>(g) * group_size;
+    quantize_group(x + offset, group_size, natural_high + offset, natural_low + offset, step[g], sum[g]);
+  }
+  if (bits == 4) {
+    // Through plain pointers: a store of int8_t may alias anything, the vectors' own pointers
+    // too, and reloading them for every byte cost half of prepare().
+    const auto deal = [this](const std::int8_t* natural, std::int8_t* dealt) {
+      const int half = chunk / 2;
+      for (int base = 0; base < cols; base += chunk)
+        for (int i = 0; i < half; ++i) {
+          dealt[base + i] = natural[base + 2 * i];
+          dealt[base + half + i] = natural[base + 2 * i + 1];
+        }
+    };
+    deal(natural_high, high.data());
+    deal(natural_low, low.data());
+  }
 }
 
 void QuantizedTokens::reset(int tokens_in, int cols_in, int group_size_in, int bits_in, TokenLayout layout_in) {
