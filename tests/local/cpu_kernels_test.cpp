@@ -3,12 +3,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <random>
 #include <set>
 #include <mutex>
 
 #include <gtest/gtest.h>
 
+#include "backends/backend.hpp"
 #include "backends/cpu/kernels/kernels.hpp"
 #include "backends/cpu/thread_pool.hpp"
 #include "engine/weight_matrix.hpp"
@@ -392,6 +394,25 @@ TEST(ThreadPool, EveryIndexRunsExactlyOnceAcrossManyLoops) {
     });
     for (std::int64_t i = 0; i < count; ++i) ASSERT_EQ(hits[static_cast<std::size_t>(i)], 1) << "round " << round << " index " << i;
   }
+}
+
+// A KV cache's pages are marked for small pages only (VmFlags "nh"): with transparent huge pages
+// on for all memory, a short context would otherwise take a 2 MiB page for each head's stretch.
+TEST(CpuBackend, KvCachesAskForSmallPages) {
+  auto backend = make_cpu_backend(1);
+  constexpr long kPages = 777;  // a size no other mapping of this process has
+  auto cache = backend->allocate_cache(kPages * 4096 / sizeof(float));
+  std::ifstream smaps("/proc/self/smaps");
+  ASSERT_TRUE(smaps) << "no /proc/self/smaps";
+  // The cache's whole pages: all of it, or one page less where the heap's bookkeeping shares its first.
+  long size_kb = 0;
+  bool found = false;
+  for (std::string line; std::getline(smaps, line);) {
+    if (line.rfind("Size:", 0) == 0) size_kb = std::stol(line.substr(5));
+    if (line.rfind("VmFlags:", 0) == 0 && (line + " ").find(" nh ") != std::string::npos)
+      found = found || (size_kb >= (kPages - 1) * 4 && size_kb <= kPages * 4);
+  }
+  EXPECT_TRUE(found) << "no mapping of about " << kPages * 4 << " kB marked nh";
 }
 
 // Large pieces first and the grain at the end, so the threads finish a loop together.

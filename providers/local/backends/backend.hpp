@@ -61,6 +61,8 @@ class Backend {
   virtual int prefill_chunk() const { return 256; }
 
   virtual std::unique_ptr<Buffer> allocate(std::size_t floats) = 0;
+  // A layer's key or value cache: allocated for the whole context, filled a position at a time.
+  virtual std::unique_ptr<Buffer> allocate_cache(std::size_t floats) { return allocate(floats); }
   // Makes a weight resident once (a GPU uploads it; the CPU uses it in place). Operations may
   // only be given weights uploaded before. Throws Error(resource) when it does not fit.
   virtual void upload(const WeightMatrix& weight) = 0;

@@ -21,6 +21,7 @@ class AutoChosen final : public Backend {
     return details;
   }
   std::unique_ptr<Buffer> allocate(std::size_t floats) override { return chosen_->allocate(floats); }
+  std::unique_ptr<Buffer> allocate_cache(std::size_t floats) override { return chosen_->allocate_cache(floats); }
   void upload(const WeightMatrix& weight) override { chosen_->upload(weight); }
   void upload(std::span<const float> vector) override { chosen_->upload(vector); }
   void read(View source, std::span<float> out) override { chosen_->read(source, out); }
