@@ -431,7 +431,9 @@ TEST(ThreadPool, PiecesShrinkToTheGrainAsTheLoopRunsOut) {
   EXPECT_GE(pieces.front().second - pieces.front().first, 1000);
   for (std::size_t i = 1; i < pieces.size(); ++i) {
     EXPECT_EQ(pieces[i].first, pieces[i - 1].second);
-    if (i + 1 < pieces.size()) EXPECT_LE(pieces[i].second - pieces[i].first, pieces[i - 1].second - pieces[i - 1].first);
+    if (i + 1 < pieces.size()) {
+      EXPECT_LE(pieces[i].second - pieces[i].first, pieces[i - 1].second - pieces[i - 1].first);
+    }
   }
   EXPECT_LE(pieces.back().second - pieces.back().first, 16);
 }
