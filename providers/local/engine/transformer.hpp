@@ -61,7 +61,7 @@ struct KVCache {
   int capacity = 0;
   int length = 0;  // positions filled
   std::size_t kv_width = 0;
-  std::vector<std::unique_ptr<Buffer>> keys, values;  // per layer: capacity × kv_width
+  std::vector<std::unique_ptr<Buffer>> keys, values;  // per layer: capacity × kv_width, as the backend's store_kv lays them
 };
 
 // The activations of one forward pass, kept between passes so that a decode step allocates

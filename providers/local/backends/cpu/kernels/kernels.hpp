@@ -25,7 +25,7 @@ const char* path_name(KernelPath path);
 // How a path's decode products want an activation row laid out (QuantizedRow).
 enum class RowLayout {
   int8_parts,  // high and low apart, for byte products (scalar, avx512, avx512_vnni)
-  int16_words, // joined, 256·high + low, for int16 products (avx2)
+  int16_words,  // joined, 256·high + low, for int16 products (avx2)
 };
 
 // One activation row, prepared for products with affine weights of `bits` and `group_size`, in
@@ -121,7 +121,7 @@ struct QuantizedTokens {
 // quantize() for each layout, in the file of the path that reads it: amx.cpp and avx2.cpp.
 void quantize_tiles(QuantizedTokens& x, const float* in, int first, int last);
 void quantize_joined(QuantizedTokens& x, const float* in, int first, int last);
-// QuantizedRow::prepare's work for RowLayout::int16_words (avx2.cpp): x's buffers sized, in filled.
+// QuantizedRow::prepare for RowLayout::int16_words (avx2.cpp): fills x's joined values, steps and sums, already sized, from in.
 void quantize_words(QuantizedRow& x, const float* in);
 
 struct Kernels {
