@@ -60,8 +60,8 @@ struct KVCache {
   KVCache(const ModelConfig& config, int capacity, Backend& backend);
   int capacity = 0;
   int length = 0;  // positions filled
-  std::size_t kv_width = 0;
-  std::vector<std::unique_ptr<Buffer>> keys, values;  // per layer: capacity × kv_width, as the backend's store_kv lays them
+  // Per layer: capacity × kv_heads × head_dim floats, laid out as the backend's store_kv writes them.
+  std::vector<std::unique_ptr<Buffer>> keys, values;
 };
 
 // The activations of one forward pass, kept between passes so that a decode step allocates
