@@ -141,6 +141,7 @@ bool LocalModel::unload() {
   lease = std::move(lease_);
   cache_.reset();
   cached_tokens_.clear();
+  transformer_.reset();
   session.unlock();
   logger()->info("model '{}' unloaded to make room under the memory budget", entry_.name);
   return true;  // the lease goes here, after both locks
@@ -237,7 +238,8 @@ Completion LocalModel::run(const Request& request, const ChunkSink& on_chunk, co
   completion.usage.prompt_tokens = static_cast<std::int64_t>(prompt.size());
   completion.usage.cached_prompt_tokens = static_cast<std::int64_t>(reused);
 
-  Transformer transformer(model.config, model.weights, *backend_);
+  if (!transformer_) transformer_ = std::make_unique<Transformer>(model.config, model.weights, *backend_);
+  Transformer& transformer = *transformer_;
   std::span<float> logits;
   for (std::size_t offset = reused; offset < prompt.size(); offset += static_cast<std::size_t>(settings_.prefill_chunk)) {
     if (stop.stop_requested()) {
