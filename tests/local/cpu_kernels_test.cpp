@@ -4,9 +4,13 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
 #include <random>
 #include <set>
-#include <mutex>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -415,27 +419,48 @@ TEST(CpuBackend, KvCachesAskForSmallPages) {
   EXPECT_TRUE(found) << "no mapping of about " << kPages * 4 << " kB marked nh";
 }
 
-// Large pieces first and the grain at the end, so the threads finish a loop together.
-TEST(ThreadPool, PiecesShrinkToTheGrainAsTheLoopRunsOut) {
+// Each thread streams a stretch of its own (half the loop each, here), front to back in pieces
+// that shrink to the grain, and one that runs out takes from the back of the other's: rows side
+// by side stay one stream.
+TEST(ThreadPool, EachThreadStreamsItsOwnStretchFrontToBack) {
   ThreadPool pool(2);
+  constexpr std::int64_t kCount = 10000, kGrain = 16;
   std::mutex mutex;
-  std::vector<std::pair<std::int64_t, std::int64_t>> pieces;
-  pool.parallel_for(10000, 16, [&](std::int64_t first, std::int64_t last) {
-    std::lock_guard lock(mutex);
-    pieces.emplace_back(first, last);
-  });
-  std::sort(pieces.begin(), pieces.end());
-  ASSERT_GE(pieces.size(), 3u);
-  EXPECT_EQ(pieces.front().first, 0);
-  EXPECT_EQ(pieces.back().second, 10000);
-  EXPECT_GE(pieces.front().second - pieces.front().first, 1000);
-  for (std::size_t i = 1; i < pieces.size(); ++i) {
-    EXPECT_EQ(pieces[i].first, pieces[i - 1].second);
-    if (i + 1 < pieces.size()) {
-      EXPECT_LE(pieces[i].second - pieces[i].first, pieces[i - 1].second - pieces[i - 1].first);
+  std::map<std::thread::id, std::vector<std::pair<std::int64_t, std::int64_t>>> pieces;  // each thread's, in the order run
+  std::atomic<int> started{0};
+  pool.parallel_for(kCount, kGrain, [&](std::int64_t first, std::int64_t last) {
+    bool first_piece;
+    {
+      std::lock_guard lock(mutex);
+      auto& mine = pieces[std::this_thread::get_id()];
+      first_piece = mine.empty();
+      mine.emplace_back(first, last);
     }
+    if (first_piece) {  // both threads into their first piece before either goes on
+      ++started;
+      const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (started < 2 && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
+    }
+  });
+  ASSERT_EQ(pieces.size(), 2u);
+  std::vector<std::int64_t> starts;
+  std::vector<int> hits(kCount, 0);
+  bool some_thread_ends_on_the_grain = false;
+  for (const auto& [thread, runs] : pieces) {
+    starts.push_back(runs.front().first);
+    // Its own stretch first: each piece where the last ended, at most a quarter of what was left.
+    const std::int64_t end = runs.front().first == 0 ? kCount / 2 : kCount;
+    for (std::size_t i = 0; i < runs.size() && (i == 0 || runs[i].first == runs[i - 1].second); ++i)
+      EXPECT_LE(runs[i].second - runs[i].first, std::max(kGrain, (end - runs[i].first) / 4)) << "piece " << i;
+    // (A thread whose stretch the other emptied while it ran a piece ends on that piece.)
+    some_thread_ends_on_the_grain = some_thread_ends_on_the_grain || runs.back().second - runs.back().first <= kGrain;
+    for (const auto& [first, last] : runs)
+      for (std::int64_t index = first; index < last; ++index) ++hits[static_cast<std::size_t>(index)];
   }
-  EXPECT_LE(pieces.back().second - pieces.back().first, 16);
+  std::sort(starts.begin(), starts.end());
+  EXPECT_EQ(starts, (std::vector<std::int64_t>{0, kCount / 2}));
+  EXPECT_TRUE(some_thread_ends_on_the_grain);
+  EXPECT_EQ(std::count(hits.begin(), hits.end(), 1), kCount);
 }
 
 TEST(ThreadPool, UsesItsWorkers) {

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -25,13 +26,20 @@ class ThreadPool {
   void parallel_for(std::int64_t count, std::int64_t grain, const std::function<void(std::int64_t, std::int64_t)>& body);
 
  private:
+  // The part of the loop a thread has yet to take: [first, end), packed into one word so that
+  // its owner (taking from the front) and a thief (taking from the back) agree through one CAS.
+  struct alignas(64) Stretch {
+    std::atomic<std::uint64_t> bounds{0};
+  };
+
   void work(int index);
-  void run_pieces();
+  void run_stretches(int self);
+  bool steal(int self);
 
   std::vector<std::thread> workers_;
+  std::unique_ptr<Stretch[]> stretches_;  // one per thread, the caller's first
   const std::function<void(std::int64_t, std::int64_t)>* body_ = nullptr;
-  std::int64_t count_ = 0, grain_ = 0;
-  std::atomic<std::int64_t> next_{0};
+  std::int64_t grain_ = 0;
   std::atomic<std::uint64_t> generation_{0};  // bumped to hand out a loop, or to stop
   std::atomic<int> busy_{0};                  // workers still inside the current loop
   std::atomic<bool> stopping_{false};
