@@ -58,6 +58,32 @@ class CpuBuffer final : public Buffer {
   float* data_;  // left uninitialised: a KV cache's pages cost memory only once they are written
 };
 
+// The cosines and sines of the rotary angles of one pass's positions, kept for the next call
+// that asks for the same: queries and keys, and every layer that shares its frequencies, turn by
+// the same angles (a decode step worked out 48 × 64 of them again where 64 were new).
+struct RopeAngles {
+  int tokens = 0, first_position = -1;
+  std::vector<float> frequencies, cosines, sines;  // cosines and sines: tokens × frequencies
+
+  const RopeAngles& of(int tokens_in, int first_position_in, std::span<const float> frequencies_in) {
+    if (tokens_in == tokens && first_position_in == first_position && std::equal(frequencies_in.begin(), frequencies_in.end(), frequencies.begin(), frequencies.end()))
+      return *this;
+    tokens = tokens_in;
+    first_position = first_position_in;
+    frequencies.assign(frequencies_in.begin(), frequencies_in.end());
+    const std::size_t half = frequencies.size();
+    cosines.resize(static_cast<std::size_t>(tokens) * half);
+    sines.resize(cosines.size());
+    for (int t = 0; t < tokens; ++t)
+      for (std::size_t i = 0; i < half; ++i) {
+        const float angle = static_cast<float>(first_position + t) * frequencies[i];
+        cosines[t * half + i] = std::cos(angle);
+        sines[t * half + i] = std::sin(angle);
+      }
+    return *this;
+  }
+};
+
 float* at(View view) { return static_cast<CpuBuffer*>(view.buffer)->data() + view.offset; }
 
 class CpuBackend final : public Backend {
@@ -154,20 +180,16 @@ class CpuBackend final : public Backend {
   void rope(View x_view, int tokens, int heads, int head_dim, int first_position, std::span<const float> inverse_frequencies) override {
     float* x = at(x_view);
     const int half = head_dim / 2;
-    cosines_.resize(static_cast<std::size_t>(half));
-    sines_.resize(static_cast<std::size_t>(half));
+    const RopeAngles& angles = rope_angles_.of(tokens, first_position, inverse_frequencies.first(static_cast<std::size_t>(half)));
     for (int t = 0; t < tokens; ++t) {
-      for (int i = 0; i < half; ++i) {
-        const float angle = static_cast<float>(first_position + t) * inverse_frequencies[i];
-        cosines_[i] = std::cos(angle);
-        sines_[i] = std::sin(angle);
-      }
+      const float* cosines = angles.cosines.data() + static_cast<std::size_t>(t) * half;
+      const float* sines = angles.sines.data() + static_cast<std::size_t>(t) * half;
       for (int h = 0; h < heads; ++h) {
         float* v = x + (static_cast<std::size_t>(t) * heads + h) * head_dim;
         for (int i = 0; i < half; ++i) {
           const float a = v[i], b = v[i + half];
-          v[i] = a * cosines_[i] - b * sines_[i];
-          v[i + half] = b * cosines_[i] + a * sines_[i];
+          v[i] = a * cosines[i] - b * sines[i];
+          v[i + half] = b * cosines[i] + a * sines[i];
         }
       }
     }
@@ -339,7 +361,7 @@ class CpuBackend final : public Backend {
   cpu::ThreadPool pool_;
   QuantizedRow prepared_;
   cpu::QuantizedTokens prepared_tokens_;
-  std::vector<float> cosines_, sines_;
+  RopeAngles rope_angles_;
 };
 
 }  // namespace
