@@ -48,6 +48,17 @@ TEST(Sampler, TopPKeepsTheSmallestSetAboveP) {
   EXPECT_NEAR(counts.at(0) / 600.0, 0.5 / 0.8, 0.07);
 }
 
+// 1000 equal tokens: the nucleus of 0.3 is 300 of them, the lowest ids first (ties go to the
+// lower id), found past the first stretch the sampler sorts.
+TEST(Sampler, TopPFindsANucleusLongerThanTheFirstSortedStretch) {
+  SamplingParams params;
+  params.top_p = 0.3;
+  params.seed = 5;
+  const auto counts = draw(params, std::vector<float>(1000, 0.0f), 3000);
+  EXPECT_LE(counts.rbegin()->first, 300);
+  EXPECT_GE(counts.size(), 250u);
+}
+
 TEST(Sampler, MinPDropsTokensFarBelowTheBest) {
   SamplingParams params;
   params.min_p = 0.5;

@@ -31,12 +31,14 @@ class Sampler {
 
  private:
   void apply_penalties(std::span<float> logits) const;
+  std::int32_t draw(std::span<const float> logits);  // temperature > 0
 
   SamplingParams params_;
   std::mt19937_64 random_;
   std::unordered_map<std::int32_t, int> seen_;       // prompt and reply, for repetition_penalty
   std::unordered_map<std::int32_t, int> generated_;  // reply only, for presence/frequency
-  std::vector<std::pair<float, std::int32_t>> candidates_;
+  std::vector<float> weights_;                              // softmax weights, by token
+  std::vector<std::pair<float, std::int32_t>> candidates_;  // (weight, token) still in the draw
 };
 
 }  // namespace switchboard::local
