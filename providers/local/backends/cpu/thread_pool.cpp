@@ -11,10 +11,6 @@ namespace {
 // short enough that an idle model costs no CPU.
 constexpr int kSpinsBeforeSleep = 4000;
 
-}  // namespace
-
-namespace {
-
 std::uint64_t pack(std::uint64_t first, std::uint64_t end) { return first | end << 32; }
 std::int64_t first_of(std::uint64_t bounds) { return static_cast<std::int64_t>(bounds & 0xFFFFFFFFu); }
 std::int64_t end_of(std::uint64_t bounds) { return static_cast<std::int64_t>(bounds >> 32); }

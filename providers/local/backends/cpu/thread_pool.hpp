@@ -22,7 +22,8 @@ class ThreadPool {
   int size() const { return static_cast<int>(workers_.size()) + 1; }
 
   // Calls body(first, last) over [0, count) in pieces of at least `grain` (the last may be
-  // shorter), on every thread, and returns when all are done. One caller at a time.
+  // shorter), on every thread, and returns when all are done. Thread t (the caller is 0) starts
+  // at count · t / size() and goes on front to back. One caller at a time.
   void parallel_for(std::int64_t count, std::int64_t grain, const std::function<void(std::int64_t, std::int64_t)>& body);
 
  private:
