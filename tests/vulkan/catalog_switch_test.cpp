@@ -76,4 +76,16 @@ TEST(CatalogBackend, AutoSaysWhichBackendItChose) {
   EXPECT_FALSE(details["auto"].get<std::string>().empty());
 }
 
+// The wrapper `auto` puts around its choice answers as the choice does, prefill chunks included
+// (it once answered the interface's default, so a CPU chosen by `auto` prefilled in 256s).
+TEST(CatalogBackend, AutoPrefillsInTheChunksOfWhatItChose) {
+  local::BackendOptions options;
+  options.kind = "auto";
+  options.threads = 1;
+  const auto chosen = local::make_backend(options);
+  options.kind = chosen->name();
+  const auto by_name = local::make_backend(options);
+  EXPECT_EQ(chosen->prefill_chunk(), by_name->prefill_chunk()) << chosen->name();
+}
+
 }  // namespace
