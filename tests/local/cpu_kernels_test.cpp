@@ -274,12 +274,15 @@ TEST(CpuKernels, JoinedRowHoldsTheTwoPartsOfEveryColumn) {
     }
 }
 
-TEST(CpuKernels, APreparedRowIsReusedOnlyWhileItsValuesAreTheSame) {
+// A QuantizedRow prepared again, at the same address or for other weights, holds what a fresh one
+// would: nothing of the last row lingers.
+TEST(CpuKernels, APreparedRowPreparedAgainMatchesAFreshOne) {
   auto x = random_values(256, 21);
   QuantizedRow reused;
   reused.prepare(x.data(), 256, 64, 4);
-  reused.prepare(x.data(), 256, 64, 4);  // the same row: kept
-  x[70] = 3.0f;                          // same address, new values: must be prepared again
+  reused.prepare(x.data(), 256, 64, 4);
+  x[70] = 3.0f;  // same address, new values
+  reused.prepare(x.data(), 256, 64, 4);
   reused.prepare(x.data(), 256, 64, 4);
   QuantizedRow fresh;
   fresh.prepare(x.data(), 256, 64, 4);

@@ -51,12 +51,10 @@ struct QuantizedRow {
   std::vector<float> step;  // the scale of `low`; high's is 256 × step
   std::vector<float> sum;   // Σ x, which the weights' biases multiply
 
-  // Does nothing when x is the row it last prepared (q, k and v, or gate and up, read one row).
   void prepare(const float* x, int cols, int group_size, int bits, RowLayout layout = RowLayout::int8_parts);
   int position(int column) const;  // where column's values are stored
 
  private:
-  std::vector<float> source_;  // the row last prepared, to recognise it
   std::vector<std::int8_t> scratch_high_, scratch_low_;
 };
 

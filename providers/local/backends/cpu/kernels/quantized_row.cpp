@@ -1,6 +1,5 @@
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 
 #include "backends/cpu/kernels/kernels.hpp"
 
@@ -52,11 +51,6 @@ int QuantizedRow::position(int column) const {
 }
 
 void QuantizedRow::prepare(const float* x, int cols_in, int group_size_in, int bits_in, RowLayout layout_in) {
-  // Comparing the row costs a small fraction of quantizing it again.
-  if (cols_in == cols && group_size_in == group_size && bits_in == bits && layout_in == layout &&
-      source_.size() == static_cast<std::size_t>(cols) && std::memcmp(source_.data(), x, source_.size() * sizeof(float)) == 0)
-    return;
-  source_.assign(x, x + cols_in);
   layout = layout_in;
   cols = cols_in;
   group_size = group_size_in;
