@@ -93,11 +93,11 @@ class Roofline {
   std::int64_t peak_before_ = 0;
 };
 
-// A catalog of one local model, so --backend, --threads and --no-mmap apply whatever the catalog says.
-Catalog bench_catalog(const fs::path& folder, const std::string& backend, int threads, bool mmap, int context) {
+// A catalog of one local model, so --backend, --threads and --[no-]mmap apply whatever the catalog says.
+Catalog bench_catalog(const fs::path& folder, const std::string& backend, int threads, std::optional<bool> mmap, int context) {
   std::ostringstream yaml;
   yaml << "providers:\n  bench: { plugin: local, backend: " << backend << ", threads: "
-       << (threads > 0 ? std::to_string(threads) : std::string("auto")) << (mmap ? "" : ", mmap: false") << " }\n"
+       << (threads > 0 ? std::to_string(threads) : std::string("auto")) << (mmap ? (*mmap ? ", mmap: true" : ", mmap: false") : "") << " }\n"
        << "models:\n  bench: { provider: bench, path: " << json(fs::absolute(folder).string()).dump() << ", context: " << context
        << " }\n";
   return Catalog::parse(yaml.str(), fs::current_path() / "bench.yaml");
@@ -123,7 +123,9 @@ int run(const CommandContext& context) {
   const int gen_tokens = parse_int_option("--gen-tokens", arguments.value("--gen-tokens").value_or("128"), 1);
   const int repetitions = parse_int_option("--repetitions", arguments.value("--repetitions").value_or("3"), 1);
   const bool as_json = arguments.has("--json");
-  const bool mmap = !arguments.has("--no-mmap");
+  if (arguments.has("--mmap") && arguments.has("--no-mmap")) throw UsageError("--mmap and --no-mmap exclude each other");
+  std::optional<bool> mmap;  // unset: as the provider chooses for its backend
+  if (arguments.has("--mmap") || arguments.has("--no-mmap")) mmap = arguments.has("--mmap");
 
   const bool is_folder = fs::is_directory(model_name);
   std::optional<Runtime> runtime;
@@ -137,12 +139,15 @@ int run(const CommandContext& context) {
     if (provider.plugin == "local" && entry.path) {
       label = entry.name;
       runtime.emplace(bench_catalog(*entry.path, backend, threads, mmap, prompt_tokens + gen_tokens + 64));
-    } else if (arguments.has("--backend") || arguments.has("--threads") || arguments.has("--no-mmap")) {
-      print_note("switchboard: --backend, --threads and --no-mmap apply to local models only; using '" + entry.name +
+    } else if (arguments.has("--backend") || arguments.has("--threads") || mmap) {
+      print_note("switchboard: --backend, --threads and --[no-]mmap apply to local models only; using '" + entry.name +
                  "' as its catalog says");
     }
   }
-  auto model = open_model(*runtime, is_folder || runtime->catalog().models().count("bench") ? "bench" : model_name);
+  const std::string served = is_folder || runtime->catalog().models().count("bench") ? "bench" : model_name;
+  auto model = open_model(*runtime, served);
+  // Where the local provider keeps the weights (mapped, or read into huge pages), as it says.
+  const std::string weights = runtime->provider(runtime->catalog().model(served).provider)->info().details.value("weights", "");
 
   const auto load_start = std::chrono::steady_clock::now();
   const LoadState loaded = model->prepare();
@@ -191,7 +196,7 @@ int run(const CommandContext& context) {
   json report{{"model", label},
               {"backend", backend},
               {"threads", threads > 0 ? json(threads) : json("auto")},
-              {"mmap", mmap},
+              {"mmap", weights.empty() ? json(nullptr) : json(weights == "mapped")},
               {"prompt_tokens", measured_prompt},
               {"gen_tokens", generated},
               {"prefill_tokens_per_s", to_json(spread_of(prefill))},
@@ -220,8 +225,9 @@ int run(const CommandContext& context) {
   out += line("decode", spread_of(decode), "tokens/s");
   out += line("time to first token", spread_of(ttft), "ms");
   char tail[200];
-  std::snprintf(tail, sizeof tail, "load %.2f s, peak RSS %.1f MiB, weights read per token %.1f MiB\n", load_s,
-                static_cast<double>(peak_rss) / (1 << 20), static_cast<double>(info.weight_bytes_per_token) / (1 << 20));
+  std::snprintf(tail, sizeof tail, "load %.2f s, peak RSS %.1f MiB, weights read per token %.1f MiB%s\n", load_s,
+                static_cast<double>(peak_rss) / (1 << 20), static_cast<double>(info.weight_bytes_per_token) / (1 << 20),
+                weights == "mapped" ? " (mapped)" : weights == "huge_pages" ? " (in huge pages)" : "");
   out += tail;
   if (roofline) {
     out += line("read bandwidth", spread_of(roofline->bandwidth()), "GB/s", 1e-9);
@@ -246,7 +252,8 @@ Command bench_command() {
               {"--model", "DIR|NAME", "a model folder, or a model of the catalog"},
               {"--backend", "cpu|vulkan", "the local provider's backend (default cpu)"},
               {"--threads", "N", "threads for the local provider (default: one per core)"},
-              {"--no-mmap", "", "read the weights into huge pages instead of mapping them (the provider's mmap: false)"},
+              {"--mmap", "", "map the weights from their files (the provider's mmap: true)"},
+              {"--no-mmap", "", "read the weights into huge pages at load (mmap: false; the default on the CPU where the kernel grants them)"},
               {"--prompt-tokens", "N", "prompt length (default 512)"},
               {"--gen-tokens", "N", "tokens to generate (default 128)"},
               {"--repetitions", "N", "measured runs after the warm-up (default 3)"},

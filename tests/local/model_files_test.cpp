@@ -65,6 +65,13 @@ TEST(Safetensors, ReadsAWellFormedFile) {
   EXPECT_EQ(loaded.metadata().at("format"), "mlx");
 }
 
+TEST(Safetensors, HugePagesOnAdviceWhereTheSelectedModeIsAlwaysOrMadvise) {
+  EXPECT_TRUE(huge_pages_on_advice("always [madvise] never"));
+  EXPECT_TRUE(huge_pages_on_advice("[always] madvise never"));
+  EXPECT_FALSE(huge_pages_on_advice("always madvise [never]"));
+  EXPECT_FALSE(huge_pages_on_advice(""));
+}
+
 TEST(Safetensors, ReadIntoHugePagesHoldsTheBytesTheMappingHolds) {
   std::string data(3 << 20, '\0');  // more than one huge page, and not a whole number of them
   for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 7 + i / 4096);

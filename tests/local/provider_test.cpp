@@ -9,6 +9,7 @@
 #include <switchboard/runtime.hpp>
 
 #include "fixtures.hpp"
+#include "model/safetensors.hpp"
 
 namespace {
 
@@ -241,6 +242,17 @@ std::string config_error(Runtime& runtime, const std::string& name) {
     EXPECT_EQ(error.category(), ErrorCategory::config);
     return error.what();
   }
+}
+
+TEST(LocalProvider, WeightsGoToHugePagesOnTheCpuUnlessMapped) {
+  Runtime runtime(Catalog::parse(catalog_of("  unset: { plugin: local, backend: cpu, threads: 1 }\n"
+                                            "  mapped: { plugin: local, backend: cpu, threads: 1, mmap: true }\n"
+                                            "  read_in: { plugin: local, backend: cpu, threads: 1, mmap: false }\n",
+                                            ""),
+                                 "/tmp/local-test.yaml"));
+  EXPECT_EQ(runtime.provider("mapped")->info().details["weights"], "mapped");
+  EXPECT_EQ(runtime.provider("read_in")->info().details["weights"], "huge_pages");
+  EXPECT_EQ(runtime.provider("unset")->info().details["weights"], local::huge_pages_on_advice() ? "huge_pages" : "mapped");
 }
 
 TEST(LocalProvider, MmapMustBeABoolean) {

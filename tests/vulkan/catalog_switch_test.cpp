@@ -78,7 +78,7 @@ TEST(CatalogBackend, AutoSaysWhichBackendItChose) {
 
 // The wrapper `auto` puts around its choice answers as the choice does, prefill chunks included
 // (it once answered the interface's default, so a CPU chosen by `auto` prefilled in 256s).
-TEST(CatalogBackend, AutoPrefillsInTheChunksOfWhatItChose) {
+TEST(CatalogBackend, AutoAnswersAsWhatItChose) {
   local::BackendOptions options;
   options.kind = "auto";
   options.threads = 1;
@@ -86,6 +86,7 @@ TEST(CatalogBackend, AutoPrefillsInTheChunksOfWhatItChose) {
   options.kind = chosen->name();
   const auto by_name = local::make_backend(options);
   EXPECT_EQ(chosen->prefill_chunk(), by_name->prefill_chunk()) << chosen->name();
+  EXPECT_EQ(chosen->reads_weights_in_host_memory(), by_name->reads_weights_in_host_memory()) << chosen->name();
 }
 
 }  // namespace

@@ -59,6 +59,10 @@ class Backend {
   // Prompt tokens per forward pass while prefilling: a CPU wants activations that stay in its
   // caches, a GPU as many tokens per dispatch as it can get.
   virtual int prefill_chunk() const { return 256; }
+  // Whether products read the weights where they lie in host memory, as the CPU does (a GPU
+  // copies them to its own memory): they then stream faster from huge pages than from the
+  // file's mapping.
+  virtual bool reads_weights_in_host_memory() const { return false; }
 
   virtual std::unique_ptr<Buffer> allocate(std::size_t floats) = 0;
   // A layer's key or value cache: allocated for the whole context, filled a position at a time.

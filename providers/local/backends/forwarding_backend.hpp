@@ -16,6 +16,7 @@ class ForwardingBackend : public Backend {
   std::string name() const override { return inner_->name(); }
   nlohmann::json describe() const override { return inner_->describe(); }
   int prefill_chunk() const override { return inner_->prefill_chunk(); }
+  bool reads_weights_in_host_memory() const override { return inner_->reads_weights_in_host_memory(); }
   std::unique_ptr<Buffer> allocate(std::size_t floats) override { return inner_->allocate(floats); }
   std::unique_ptr<Buffer> allocate_cache(std::size_t floats) override { return inner_->allocate_cache(floats); }
   void upload(const WeightMatrix& weight) override { inner_->upload(weight); }

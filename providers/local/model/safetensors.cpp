@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <limits>
 #include <string>
 
@@ -92,6 +93,17 @@ void* read_into_huge_pages(int fd, const std::filesystem::path& file, std::size_
 }
 
 }  // namespace
+
+bool huge_pages_on_advice(std::string_view transparent_hugepage_enabled) {
+  return transparent_hugepage_enabled.find("[always]") != std::string_view::npos ||
+         transparent_hugepage_enabled.find("[madvise]") != std::string_view::npos;
+}
+
+bool huge_pages_on_advice() {
+  std::ifstream setting("/sys/kernel/mm/transparent_hugepage/enabled");
+  std::string line;
+  return std::getline(setting, line) && huge_pages_on_advice(line);
+}
 
 SafetensorsFile::SafetensorsFile(const std::filesystem::path& file, Residency residency) : path_(file) {
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);

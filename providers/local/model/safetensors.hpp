@@ -9,6 +9,7 @@
 #include <map>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace switchboard::local {
@@ -34,6 +35,12 @@ struct TensorView {
 // cache and read on first use. `huge_pages`: read at open into anonymous memory on 2 MiB pages,
 // which the CPU streams faster during decode (fewer TLB misses; benchmarks/RESULTS.md, session 5).
 enum class Residency { mapped, huge_pages };
+
+// Whether the kernel backs memory advised MADV_HUGEPAGE with huge pages: the mode selected in
+// /sys/kernel/mm/transparent_hugepage/enabled ("always [madvise] never") is always or madvise.
+bool huge_pages_on_advice(std::string_view transparent_hugepage_enabled);
+// The same for this machine; false where the file is missing (a kernel without them).
+bool huge_pages_on_advice();
 
 class SafetensorsFile {
  public:

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <switchboard/log.hpp>
@@ -66,6 +67,7 @@ class LocalProvider final : public LLMProvider {
  public:
   explicit LocalProvider(const ProviderEntry& entry) : name_(entry.name) {
     BackendOptions backend_options;
+    std::optional<bool> mmap;
     for (const auto& [key, value] : entry.options.items()) {
       if (key == "backend") {
         if (!value.is_string()) throw Error(ErrorCategory::config, "option 'backend': expected cpu, vulkan or auto, got " + value.dump());
@@ -88,16 +90,26 @@ class LocalProvider final : public LLMProvider {
         keep_alive_ = read_duration(value, "keep_alive");
       } else if (key == "mmap") {
         if (!value.is_boolean()) throw Error(ErrorCategory::config, "option 'mmap': expected true or false, got " + value.dump());
-        mmap_ = value.get<bool>();
+        mmap = value.get<bool>();
       } else {
         throw Error(ErrorCategory::config,
                     "unknown option '" + key + "' (known: backend, threads, device, memory_limit, context, memory_budget, keep_alive, mmap)");
       }
     }
     backend_ = make_backend(backend_options);
+    // Unset, `mmap:` follows the backend: one that reads weights in host memory streams them
+    // faster from huge pages (benchmarks/RESULTS.md, session 10), where the kernel grants them, at
+    // the cost of a private copy instead of page cache shared between processes; a GPU copies
+    // them to its own memory, so for it the mapping is enough.
+    const bool huge = mmap ? !*mmap : backend_->reads_weights_in_host_memory() && huge_pages_on_advice();
+    residency_ = huge ? Residency::huge_pages : Residency::mapped;
   }
 
-  ProviderInfo info() const override { return {name_, "local", "0.1.0", backend_->describe()}; }
+  ProviderInfo info() const override {
+    nlohmann::json details = backend_->describe();
+    details["weights"] = residency_ == Residency::mapped ? "mapped" : "huge_pages";
+    return {name_, "local", "0.1.0", std::move(details)};
+  }
 
   std::shared_ptr<Model> open(const ModelEntry& entry) override {
     if (!entry.path && !entry.source) {
@@ -113,7 +125,7 @@ class LocalProvider final : public LLMProvider {
     settings.prefill_chunk = backend_->prefill_chunk();
     if (entry.quantize == "q4") settings.load.quantize_bits = 4;
     if (entry.quantize == "q8") settings.load.quantize_bits = 8;
-    settings.load.residency = mmap_ ? Residency::mapped : Residency::huge_pages;
+    settings.load.residency = residency_;
     for (const auto& [key, value] : entry.options.items()) {
       if (key == "prefill_chunk" && value.is_number_integer() && value.get<int>() > 0) settings.prefill_chunk = value.get<int>();
       else throw Error(ErrorCategory::config, "model '" + entry.name + "': unknown option '" + key + "' (known: prefill_chunk)");
@@ -126,11 +138,7 @@ class LocalProvider final : public LLMProvider {
 
  private:
   std::string name_;
-  // Weights mapped from their files, or (false) read into huge pages at load: decode on the CPU
-  // streams them faster, but the copy is the process's own memory, not shared page cache, and the
-  // peak RSS measured higher by a few MiB (benchmarks/RESULTS.md, session 5), so mapping stays
-  // the default.
-  bool mmap_ = true;
+  Residency residency_ = Residency::mapped;  // mmap: true, or false (huge pages)
   int context_ = 0;
   std::shared_ptr<MemoryBudget> budget_;  // null: no memory_budget
   std::chrono::milliseconds keep_alive_ = std::chrono::minutes(5);

@@ -96,6 +96,7 @@ class CpuBackend final : public Backend {
 
   std::string name() const override { return "cpu"; }
   int prefill_chunk() const override { return 128; }
+  bool reads_weights_in_host_memory() const override { return true; }
   nlohmann::json describe() const override {
     return {{"backend", "cpu"}, {"threads", pool_.size()}, {"kernels", cpu::path_name(kernels_.path)}};
   }
