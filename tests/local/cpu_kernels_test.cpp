@@ -8,6 +8,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <numeric>
 #include <random>
 #include <set>
 #include <thread>
@@ -420,6 +421,45 @@ TEST(CpuBackend, KvCachesAskForSmallPages) {
       found = found || (size_kb >= (kPages - 1) * 4 && size_kb <= kPages * 4);
   }
   EXPECT_TRUE(found) << "no mapping of about " << kPages * 4 << " kB marked nh";
+}
+
+// A buffer of `backend` holding `values`, put there as the forward pass puts its input: embedded
+// from a table whose rows they are.
+std::unique_ptr<Buffer> filled(Backend& backend, const std::vector<float>& values, int width) {
+  WeightMatrix table = float_matrix(static_cast<int>(values.size()) / width, width, 0);
+  std::memcpy(table.owned.data(), values.data(), values.size() * sizeof(float));
+  std::vector<std::int32_t> ids(static_cast<std::size_t>(table.rows));
+  std::iota(ids.begin(), ids.end(), 0);
+  auto buffer = backend.allocate(values.size());
+  backend.upload(table);
+  backend.embed(table, ids, 1.0f, View{buffer.get()});
+  return buffer;
+}
+
+// Products of one input quantized differently (MLX's per-module overrides) each take the
+// integer kernels with the input quantized for them, as if multiplied alone; they used to fall
+// back together to the float kernels.
+TEST(CpuBackend, MixedQuantizationsEachTakeTheIntegerKernels) {
+  auto backend = make_cpu_backend(2);
+  constexpr int kRows = 96, kCols = 256;
+  const WeightMatrix source = float_matrix(kRows, kCols, 7);
+  const WeightMatrix q4 = quantize_affine(source, 4, 64), q8 = quantize_affine(source, 8, 64), q4_g32 = quantize_affine(source, 4, 32);
+  const WeightMatrix bf16 = narrowed(source, WeightFormat::bf16);
+  const std::vector<const WeightMatrix*> weights{&q4, &q8, &q8, &q4_g32, &bf16, &q4};
+  for (int tokens : {1, 16}) {
+    SCOPED_TRACE(std::to_string(tokens) + " tokens");
+    const std::size_t each = static_cast<std::size_t>(tokens) * kRows;
+    auto in = filled(*backend, random_values(static_cast<std::size_t>(tokens) * kCols, tokens), kCols);
+    auto together = backend->allocate(weights.size() * each), alone = backend->allocate(weights.size() * each);
+    std::vector<Product> products;
+    for (std::size_t i = 0; i < weights.size(); ++i) products.push_back({weights[i], View{together.get(), i * each}});
+    backend->matmuls(products, View{in.get()}, tokens);
+    for (std::size_t i = 0; i < weights.size(); ++i) backend->matmul(*weights[i], View{in.get()}, tokens, View{alone.get(), i * each});
+    std::vector<float> expected(weights.size() * each), actual(weights.size() * each);
+    backend->read(View{alone.get()}, expected);
+    backend->read(View{together.get()}, actual);
+    EXPECT_EQ(actual, expected);
+  }
 }
 
 // Each thread streams a stretch of its own (half the loop each, here), front to back in pieces

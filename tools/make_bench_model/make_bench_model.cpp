@@ -2,6 +2,9 @@
 // file layout and bytes per weight are real, the weights are noise. Never committed.
 //
 //   make_bench_model --shape qwen2.5-0.5b --format mlx4 --tokenizer tests/fixtures/tokenizers/qwen3 --out /tmp/qwen-0.5b-4bit
+//
+// --format mlx4-mixed is 4-bit with v_proj and down_proj at 8 bits, as MLX's mixed recipes give
+// those two more bits: products of one input (q/k/v) then differ in their quantization.
 
 #include <cmath>
 #include <cstdint>
@@ -82,6 +85,14 @@ std::vector<std::byte> bf16_bytes(const std::vector<float>& values) {
   return bytes;
 }
 
+// The bits a format stores `module` with (0: bf16).
+int bits_of(const std::string& format, const std::string& module) {
+  if (format == "bf16") return 0;
+  if (format == "mlx8") return 8;
+  const bool raised = module.ends_with("v_proj") || module.ends_with("down_proj");
+  return format == "mlx4-mixed" && raised ? 8 : 4;
+}
+
 class FolderWriter {
  public:
   FolderWriter(std::string format, std::uint64_t seed) : format_(std::move(format)), noise_(seed) {}
@@ -93,7 +104,7 @@ class FolderWriter {
       tensors_.push_back({module + ".weight", "BF16", {rows, cols}, bf16_bytes(values)});
       return;
     }
-    const int bits = format_ == "mlx4" ? 4 : 8;
+    const int bits = bits_of(format_, module);
     WeightMatrix source;
     source.name = module;
     source.rows = rows;
@@ -140,7 +151,7 @@ class FolderWriter {
 
 int usage(const char* why) {
   std::cerr << "make_bench_model: " << why << "\n"
-            << "usage: make_bench_model --shape qwen2.5-0.5b|llama3.2-1b --format mlx4|mlx8|bf16 --tokenizer DIR --out DIR [--seed N]\n";
+            << "usage: make_bench_model --shape qwen2.5-0.5b|llama3.2-1b --format mlx4|mlx4-mixed|mlx8|bf16 --tokenizer DIR --out DIR [--seed N]\n";
   return 2;
 }
 
@@ -155,7 +166,7 @@ int main(int argc, char** argv) {
   const auto shape_it = kShapes.find(args["--shape"]);
   if (shape_it == kShapes.end()) return usage("unknown --shape");
   const std::string format = args["--format"];
-  if (format != "mlx4" && format != "mlx8" && format != "bf16") return usage("unknown --format");
+  if (format != "mlx4" && format != "mlx4-mixed" && format != "mlx8" && format != "bf16") return usage("unknown --format");
   const Shape& shape = shape_it->second;
   const fs::path out = args["--out"];
   const fs::path tokenizer = args["--tokenizer"];
@@ -175,7 +186,13 @@ int main(int argc, char** argv) {
                         {"tie_word_embeddings", true},
                         {"torch_dtype", "bfloat16"}};
     config.update(shape.extra_config);
-    if (format != "bf16") config["quantization"] = config["quantization_config"] = {{"group_size", 64}, {"bits", format == "mlx4" ? 4 : 8}};
+    if (format != "bf16") {
+      ordered_json quantization{{"group_size", 64}, {"bits", bits_of(format, "")}};
+      for (int i = 0; i < shape.layers && format == "mlx4-mixed"; ++i)
+        for (const char* raised : {"self_attn.v_proj", "mlp.down_proj"})
+          quantization["model.layers." + std::to_string(i) + "." + raised] = {{"group_size", 64}, {"bits", 8}};
+      config["quantization"] = config["quantization_config"] = quantization;
+    }
     std::ofstream(out / "config.json") << config.dump(2) << "\n";
 
     for (const char* file : {"tokenizer.json", "tokenizer_config.json", "generation_config.json"})

@@ -116,44 +116,20 @@ class CpuBackend final : public Backend {
     matmuls({&product, 1}, in, tokens);
   }
 
-  // Products of one input (q/k/v, gate/up, or a single weight) as one piece of work: in decode
-  // one parallel loop over all their rows, in prefill token products (AMX tiles, AVX2 int16) of
-  // tokens quantized once.
+  // Products of one input (q/k/v, gate/up, or a single weight) as one piece of work for each run
+  // of them that one quantized input serves: usually one run, but several with mixed
+  // quantizations (MLX's per-module overrides, say v_proj at 8 bits beside 4-bit q and k).
   void matmuls(std::span<const Product> products, View in_view, int tokens) override {
     const float* in = at(in_view);
-    if (!integer_products_alike(products)) {
-      for (const Product& product : products) {
-        const WeightMatrix& w = *product.w;
-        float* out = at(product.out);
-        if (tokens >= kPrefillMinTokens) blas_matmul(w, in, tokens, out);
-        else
-          for (int t = 0; t < tokens; ++t) float_matvec(w, in + static_cast<std::size_t>(t) * w.cols, out + static_cast<std::size_t>(t) * w.rows);
+    while (!products.empty()) {
+      std::size_t run = 1;
+      if (!cpu::integer_product_fits(*products.front().w)) {
+        float_matmul(*products.front().w, in, tokens, at(products.front().out));
+      } else {
+        while (run < products.size() && one_input_serves(*products.front().w, *products[run].w)) ++run;
+        integer_matmuls(products.first(run), in, tokens);
       }
-      return;
-    }
-    const WeightMatrix& first = *products.front().w;
-    if (tokens >= kPrefillMinTokens) {
-      if (!kernels_.affine_tokens) {
-        for (const Product& product : products) blas_matmul(*product.w, in, tokens, at(product.out));
-        return;
-      }
-      quantize_tokens(first, in, tokens);
-      for (const Product& product : products) tile_products(*product.w, at(product.out));
-      return;
-    }
-    std::vector<std::int64_t> starts{0};  // where each product's rows begin in the joint range
-    for (const Product& product : products) starts.push_back(starts.back() + product.w->rows);
-    for (int t = 0; t < tokens; ++t) {
-      prepared_.prepare(in + static_cast<std::size_t>(t) * first.cols, first.cols, first.group_size, first.bits(), kernels_.row_layout);
-      pool_.parallel_for(starts.back(), kRowsPerPiece, [&](std::int64_t begin, std::int64_t end) {
-        for (std::size_t p = 0; p < products.size(); ++p) {
-          const std::int64_t from = std::max(begin, starts[p]), to = std::min(end, starts[p + 1]);
-          if (from >= to) continue;
-          const WeightMatrix& w = *products[p].w;
-          float* out = at(products[p].out) + static_cast<std::size_t>(t) * w.rows;
-          kernels_.affine_rows(w, prepared_, static_cast<int>(from - starts[p]), static_cast<int>(to - starts[p]), out + (from - starts[p]));
-        }
-      });
+      products = products.subspan(run);
     }
   }
 
@@ -292,16 +268,48 @@ class CpuBackend final : public Backend {
     return (static_cast<std::size_t>(kv_head) * shape.cache_positions + static_cast<std::size_t>(position)) * shape.head_dim;
   }
 
-  // Whether the integer kernels take every product and one quantized input serves them all.
-  static bool integer_products_alike(std::span<const Product> products) {
-    if (products.empty()) return false;
+  // Whether the integer kernels take `w` with the input quantized for `first`.
+  static bool one_input_serves(const WeightMatrix& first, const WeightMatrix& w) {
+    return cpu::integer_product_fits(w) && w.cols == first.cols && w.group_size == first.group_size && w.bits() == first.bits();
+  }
+
+  // Products that one_input_serves: in decode one parallel loop over all their rows, in prefill
+  // token products (AMX tiles, AVX2 int16) of tokens quantized once.
+  void integer_matmuls(std::span<const Product> products, const float* in, int tokens) {
     const WeightMatrix& first = *products.front().w;
-    for (const Product& product : products) {
-      const WeightMatrix& w = *product.w;
-      if (!cpu::integer_product_fits(w) || w.cols != first.cols || w.group_size != first.group_size || w.bits() != first.bits())
-        return false;
+    if (tokens >= kPrefillMinTokens) {
+      if (!kernels_.affine_tokens) {
+        for (const Product& product : products) blas_matmul(*product.w, in, tokens, at(product.out));
+        return;
+      }
+      quantize_tokens(first, in, tokens);
+      for (const Product& product : products) tile_products(*product.w, at(product.out));
+      return;
     }
-    return true;
+    std::vector<std::int64_t> starts{0};  // where each product's rows begin in the joint range
+    for (const Product& product : products) starts.push_back(starts.back() + product.w->rows);
+    for (int t = 0; t < tokens; ++t) {
+      prepared_.prepare(in + static_cast<std::size_t>(t) * first.cols, first.cols, first.group_size, first.bits(), kernels_.row_layout);
+      pool_.parallel_for(starts.back(), kRowsPerPiece, [&](std::int64_t begin, std::int64_t end) {
+        for (std::size_t p = 0; p < products.size(); ++p) {
+          const std::int64_t from = std::max(begin, starts[p]), to = std::min(end, starts[p + 1]);
+          if (from >= to) continue;
+          const WeightMatrix& w = *products[p].w;
+          float* out = at(products[p].out) + static_cast<std::size_t>(t) * w.rows;
+          kernels_.affine_rows(w, prepared_, static_cast<int>(from - starts[p]), static_cast<int>(to - starts[p]), out + (from - starts[p]));
+        }
+      });
+    }
+  }
+
+  // A weight the integer kernels cannot take: float32 rows through sgemm in prefill, the float
+  // kernels in decode.
+  void float_matmul(const WeightMatrix& w, const float* in, int tokens, float* out) {
+    if (tokens >= kPrefillMinTokens) {
+      blas_matmul(w, in, tokens, out);
+      return;
+    }
+    for (int t = 0; t < tokens; ++t) float_matvec(w, in + static_cast<std::size_t>(t) * w.cols, out + static_cast<std::size_t>(t) * w.rows);
   }
 
   // Weights the integer kernels cannot take, one token: f32/f16/bf16 through the path's float
