@@ -78,6 +78,7 @@ TEST(Safetensors, ReadIntoHugePagesHoldsTheBytesTheMappingHolds) {
   const std::string header = R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"b":{"dtype":"U32","shape":[786428],"data_offsets":[16,3145728]}})";
   TempFile file(safetensors(header, 0) + data);
   const SafetensorsFile mapped(file.path(), Residency::mapped), read_in(file.path(), Residency::huge_pages);
+  EXPECT_EQ(read_in.residency(), Residency::huge_pages);
   ASSERT_EQ(read_in.tensors().size(), 2u);
   for (const auto& [name, view] : mapped.tensors()) {
     const auto& copy = read_in.tensors().at(name);
@@ -86,6 +87,24 @@ TEST(Safetensors, ReadIntoHugePagesHoldsTheBytesTheMappingHolds) {
     EXPECT_EQ(std::memcmp(copy.bytes.data(), view.bytes.data(), view.bytes.size()), 0) << name;
   }
   EXPECT_EQ(std::memcmp(read_in.tensors().at("b").bytes.data(), data.data() + 16, data.size() - 16), 0);
+}
+
+// A file larger than the memory available is mapped even where huge pages were asked for: a copy
+// would get the process killed. The file is sparse, twice MemAvailable, and none of it is read.
+TEST(Safetensors, AFileLargerThanTheMemoryAvailableIsMappedNotReadIn) {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  std::uint64_t available_kb = 0;
+  while (meminfo >> key >> available_kb && key != "MemAvailable:") meminfo.ignore(1 << 10, '\n');
+  ASSERT_EQ(key, "MemAvailable:") << "no MemAvailable in /proc/meminfo";
+  const std::uint64_t data_bytes = available_kb * 1024 * 2;
+  const std::string header = R"({"w":{"dtype":"U32","shape":[)" + std::to_string(data_bytes / 4) + R"(],"data_offsets":[0,)" +
+                             std::to_string(data_bytes) + "]}}";
+  TempFile file(safetensors(header, 0));
+  fs::resize_file(file.path(), fs::file_size(file.path()) + data_bytes);
+  const SafetensorsFile loaded(file.path(), Residency::huge_pages);
+  EXPECT_EQ(loaded.residency(), Residency::mapped);
+  EXPECT_EQ(loaded.tensors().at("w").bytes.size(), data_bytes);
 }
 
 TEST(Safetensors, RefusesMalformedFilesWithoutReadingOutOfBounds) {

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include <switchboard/error.hpp>
+#include <switchboard/log.hpp>
 
 namespace switchboard::local {
 namespace {
@@ -90,6 +91,22 @@ void* read_into_huge_pages(int fd, const std::filesystem::path& file, std::size_
   }
   ::mprotect(bytes, rounded, PROT_READ);  // weights are read-only, as when mapped
   return region;
+}
+
+}  // namespace
+
+namespace {
+
+// MemAvailable from /proc/meminfo, in bytes; 0 where it cannot be read.
+std::uint64_t memory_available() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  std::uint64_t kilobytes = 0;
+  while (meminfo >> key >> kilobytes) {
+    if (key == "MemAvailable:") return kilobytes * 1024;
+    meminfo.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+  }
+  return 0;
 }
 
 }  // namespace
@@ -184,6 +201,14 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& file, Residency re
       tensors_.emplace(name, std::move(view));
     }
     if (residency == Residency::huge_pages) {
+      const std::uint64_t available = memory_available();
+      if (available > 0 && size_ > available / 4 * 3) {
+        logger()->warn("{}: {} MiB would not fit in three quarters of the {} MiB of memory available; mapped instead of read in",
+                       file.string(), size_ >> 20, available >> 20);
+        residency = Residency::mapped;
+      }
+    }
+    if (residency == Residency::huge_pages) {
       std::size_t copy_size = 0;
       void* copy = read_into_huge_pages(fd, file, size_, copy_size);
       const std::byte* copy_base = huge_page_start(copy);
@@ -192,6 +217,7 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& file, Residency re
       region_ = copy;
       region_size_ = copy_size;
     }
+    residency_ = residency;
   } catch (...) {
     ::munmap(region_, region_size_);
     region_ = nullptr;

@@ -33,7 +33,9 @@ struct TensorView {
 
 // Where a file's bytes live while it is open. `mapped`: the file's pages, shared with the page
 // cache and read on first use. `huge_pages`: read at open into anonymous memory on 2 MiB pages,
-// which the CPU streams faster during decode (fewer TLB misses; benchmarks/RESULTS.md, session 5).
+// which the CPU streams faster during decode (fewer TLB misses; benchmarks/RESULTS.md, sessions
+// 5 and 10), where the file fits in three quarters of the memory available then; a larger file
+// is mapped, with a warning: past the memory a copy gets the process killed, a mapping pages.
 enum class Residency { mapped, huge_pages };
 
 // Whether the kernel backs memory advised MADV_HUGEPAGE with huge pages: the mode selected in
@@ -54,12 +56,14 @@ class SafetensorsFile {
   const std::map<std::string, TensorView>& tensors() const { return tensors_; }
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
   std::size_t size_bytes() const { return size_; }
+  Residency residency() const { return residency_; }  // what it got: huge_pages may fall back to mapped
 
  private:
   std::filesystem::path path_;
   void* region_ = nullptr;  // what mmap returned; the file's bytes may start further in
   std::size_t region_size_ = 0;
   std::size_t size_ = 0;
+  Residency residency_ = Residency::mapped;
   std::map<std::string, TensorView> tensors_;
   std::map<std::string, std::string> metadata_;
 };
