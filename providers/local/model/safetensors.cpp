@@ -93,20 +93,22 @@ void* read_into_huge_pages(int fd, const std::filesystem::path& file, std::size_
   return region;
 }
 
-}  // namespace
-
-namespace {
-
-// MemAvailable from /proc/meminfo, in bytes; 0 where it cannot be read.
-std::uint64_t memory_available() {
+// Whether a copy of `file`'s `bytes` leaves a quarter of the memory available now (MemAvailable)
+// for everything else, warning when not; true where /proc/meminfo cannot tell.
+bool copy_fits(const std::filesystem::path& file, std::size_t bytes) {
   std::ifstream meminfo("/proc/meminfo");
   std::string key;
   std::uint64_t kilobytes = 0;
   while (meminfo >> key >> kilobytes) {
-    if (key == "MemAvailable:") return kilobytes * 1024;
+    if (key == "MemAvailable:") {
+      if (bytes <= kilobytes * 1024 / 4 * 3) return true;
+      logger()->warn("{}: {} MiB would not fit in three quarters of the {} MiB of memory available; mapped instead of read in",
+                     file.string(), bytes >> 20, kilobytes >> 10);
+      return false;
+    }
     meminfo.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
   }
-  return 0;
+  return true;
 }
 
 }  // namespace
@@ -200,14 +202,7 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& file, Residency re
       view.bytes = {base + data_start + begin, static_cast<std::size_t>(end - begin)};
       tensors_.emplace(name, std::move(view));
     }
-    if (residency == Residency::huge_pages) {
-      const std::uint64_t available = memory_available();
-      if (available > 0 && size_ > available / 4 * 3) {
-        logger()->warn("{}: {} MiB would not fit in three quarters of the {} MiB of memory available; mapped instead of read in",
-                       file.string(), size_ >> 20, available >> 20);
-        residency = Residency::mapped;
-      }
-    }
+    if (residency == Residency::huge_pages && !copy_fits(file, size_)) residency = Residency::mapped;
     if (residency == Residency::huge_pages) {
       std::size_t copy_size = 0;
       void* copy = read_into_huge_pages(fd, file, size_, copy_size);
