@@ -3,6 +3,7 @@
 
 #include "backends/backend.hpp"
 #include "backends/forwarding_backend.hpp"
+#include "backends/profiling_backend.hpp"
 #include "backends/vulkan/vulkan_backend.hpp"
 
 namespace switchboard::local {
@@ -25,6 +26,13 @@ class AutoChosen final : public ForwardingBackend {
   std::string why_;
 };
 
+// The CPU backend, timed by a ProfilingBackend when SWITCHBOARD_CPU_PROFILE asks.
+std::shared_ptr<Backend> make_profiled_cpu_backend(int threads) {
+  std::shared_ptr<Backend> cpu = make_cpu_backend(threads);
+  if (!cpu_profile_requested()) return cpu;
+  return std::make_shared<ProfilingBackend>(std::move(cpu));
+}
+
 // The best real GPU when there is one (a CPU implementation of Vulkan such as lavapipe is
 // slower than the CPU backend), else the CPU.
 std::shared_ptr<Backend> make_auto_backend(const BackendOptions& options) {
@@ -38,13 +46,13 @@ std::shared_ptr<Backend> make_auto_backend(const BackendOptions& options) {
   }
   const std::string why = "chose cpu: no Vulkan GPU (" + reason + ")";
   logger()->info("backend auto {}", why);
-  return std::make_shared<AutoChosen>(make_cpu_backend(options.threads), why);
+  return std::make_shared<AutoChosen>(make_profiled_cpu_backend(options.threads), why);
 }
 
 }  // namespace
 
 std::shared_ptr<Backend> make_backend(const BackendOptions& options) {
-  if (options.kind == "cpu") return make_cpu_backend(options.threads);
+  if (options.kind == "cpu") return make_profiled_cpu_backend(options.threads);
   if (options.kind == "vulkan") return make_vulkan_backend(options.device, options.memory_limit);
   if (options.kind == "auto") return make_auto_backend(options);
   throw Error(ErrorCategory::config, "option 'backend': expected cpu, vulkan or auto, got '" + options.kind + "'");
