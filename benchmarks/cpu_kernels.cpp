@@ -94,17 +94,20 @@ WeightMatrix stacked(const WeightMatrix& w, int copies, bool huge) {
   return big;
 }
 
-// A decode step's weight stream as the backend reads it: 64 products of 8192 × 2048 4-bit rows
-// (Llama-3.2-1B's gate/up, 600 MB in all), each from memory, through the thread pool. Its
+// A decode step's weight stream as the backend reads it: products of rows × cols 4-bit weights
+// (600 MB or so in all, past any cache), each from memory, through the thread pool. Its
 // bytes_per_second over bench_memory_bandwidth's is the share of the roofline the kernels and
-// the pool reach before the rest of a forward pass takes its part.
+// the pool reach before the rest of a forward pass takes its part; shapes apart show what a
+// product's shape costs (Qwen2.5-0.5B's gate/up 4864 × 896 against its down 896 × 4864).
 void backend_stream(benchmark::State& state) {
-  constexpr int kProducts = 64, kRows = 8192, kCols = 2048;
+  const int rows = static_cast<int>(state.range(2)), cols = static_cast<int>(state.range(3));
+  const WeightMatrix one = random_matrix(rows, cols, 4);
+  const int count = static_cast<int>(std::max<std::size_t>(1, (std::size_t{600} << 20) / one.bytes()));
   auto backend = make_cpu_backend(static_cast<int>(state.range(0)));
-  const WeightMatrix all = stacked(random_matrix(kRows, kCols, 4), kProducts, state.range(1) != 0);
+  const WeightMatrix all = stacked(one, count, state.range(1) != 0);
   std::vector<WeightMatrix> products;
-  for (int p = 0; p < kProducts; ++p) products.push_back(all.row_range(p * kRows, kRows, "product"));
-  auto in = backend->allocate(kCols), out = backend->allocate(kRows);
+  for (int p = 0; p < count; ++p) products.push_back(all.row_range(p * rows, rows, "product"));
+  auto in = backend->allocate(static_cast<std::size_t>(cols)), out = backend->allocate(static_cast<std::size_t>(rows));
   for (auto _ : state)
     for (const auto& w : products) backend->matmul(w, View{in.get()}, 1, View{out.get()});
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * all.bytes()));
@@ -277,7 +280,19 @@ void register_all() {
   for (const auto& [name, body] : strategies)
     benchmark::RegisterBenchmark(name, body)->Arg(1)->Arg(2)->Arg(3)->Arg(4)->Arg(8)->Arg(32)->Arg(128)->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark("backend_matvec/q4/ffn_up", backend_matvec)->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond)->UseRealTime();
-  benchmark::RegisterBenchmark("backend_stream/q4/8192x2048x64", backend_stream)->Args({1, 0})->Args({2, 0})->Args({2, 1})->Unit(benchmark::kMillisecond)->UseRealTime();
+  // Arguments: threads, huge pages, rows, columns.
+  benchmark::RegisterBenchmark("backend_stream/q4", backend_stream)
+      ->ArgNames({"threads", "huge", "rows", "cols"})
+      ->Args({1, 0, 8192, 2048})
+      ->Args({2, 0, 8192, 2048})
+      ->Args({2, 1, 8192, 2048})
+      ->Args({2, 1, 4864, 896})
+      ->Args({2, 1, 896, 4864})
+      ->Args({2, 1, 896, 896})
+      ->Args({1, 1, 4864, 896})
+      ->Args({1, 1, 896, 4864})
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
 }
 
 }  // namespace
