@@ -97,12 +97,15 @@ class RowFactors {
   void compute(int first, int count) {
     const int values = count * groups_;
     const std::size_t begin = static_cast<std::size_t>(first) * groups_;
-    for (int i = 0, phase = 0; i < values; i += 8, phase = (phase + 8) % groups_) {
+    // The phase steps on by subtraction: a % here was an integer division on every step's
+    // critical path, a fifth of the 0.5B shape's in-cache product time.
+    for (int i = 0, phase = 0; i < values; i += 8) {
       const int n = std::min(8, values - i);
       const __m256 scales = load_group_values(w_.scales, w_.scale_dtype, begin + i, n);
       const __m256 biases = load_group_values(w_.biases, w_.scale_dtype, begin + i, n);
       _mm256_storeu_ps(factor_ + i, _mm256_mul_ps(scales, _mm256_loadu_ps(step_cycle_ + phase)));
       _mm256_storeu_ps(bias_ + i, _mm256_mul_ps(biases, _mm256_loadu_ps(sum_cycle_ + phase)));
+      for (phase += 8; phase >= groups_;) phase -= groups_;
     }
   }
 
