@@ -271,8 +271,34 @@ TEST(CpuKernels, JoinedRowHoldsTheTwoPartsOfEveryColumn) {
             << bits << "-bit, group " << group << ", column " << c;
       }
       EXPECT_EQ(words.step, parts.step);
-      for (std::size_t g = 0; g < parts.sum.size(); ++g) EXPECT_NEAR(words.sum[g], parts.sum[g], 1e-5 * group);
+      EXPECT_EQ(words.sum, parts.sum);
     }
+}
+
+// Where the processor has AVX2, prepare() quantizes int8_parts rows in vectors: to the scalar
+// code's bits, in both 4-bit chunkings (128 columns; 64 when the row is not whole 128s), with a
+// group of zeros and values that round half-way.
+TEST(CpuKernels, TheVectorRowQuantizerWritesTheScalarOnesBits) {
+  const auto paths = supported_paths();
+  if (std::find(paths.begin(), paths.end(), KernelPath::avx2) == paths.end()) GTEST_SKIP() << "the vector quantizer needs AVX2";
+  for (int cols : {384, 320})
+    for (int bits : {4, 8})
+      for (int group : {32, 64, 128}) {
+        if (cols % group != 0) continue;
+        auto x = random_values(cols, static_cast<unsigned>(cols + bits * group), 3.0f);
+        std::fill(x.begin(), x.begin() + group, 0.0f);
+        x[static_cast<std::size_t>(group)] = 127.0f, x[static_cast<std::size_t>(group) + 1] = 0.5f, x[static_cast<std::size_t>(group) + 2] = -1.5f;
+        QuantizedRow vectors, scalar;
+        vectors.prepare(x.data(), cols, group, bits, RowLayout::int8_parts);
+        scalar.prepare(x.data(), cols, group, bits, RowLayout::int8_parts);
+        std::fill(scalar.high.begin(), scalar.high.end(), std::int8_t{99});
+        quantize_parts_scalar(scalar, x.data());
+        const std::string shape = std::to_string(cols) + " columns, " + std::to_string(bits) + "-bit, group " + std::to_string(group);
+        EXPECT_EQ(vectors.high, scalar.high) << shape;
+        EXPECT_EQ(vectors.low, scalar.low) << shape;
+        EXPECT_EQ(vectors.step, scalar.step) << shape;
+        EXPECT_EQ(vectors.sum, scalar.sum) << shape;
+      }
 }
 
 // A QuantizedRow prepared again, at the same address or for other weights, holds what a fresh one

@@ -528,12 +528,12 @@ void quad_times_tokens(const std::int16_t* weights, const std::int16_t* x, int g
   }
 }
 
-// quantize_group's arithmetic eight values at a time (the sum in another order; this file is
-// compiled without contracted FMAs, so the parts round as there): sets the group's step and sum,
-// and hands each eight values' parts joined (256·high + low, as int32 lanes) to place(i, joined)
-// for the i-th eight.
+// quantize_group's arithmetic eight values at a time, to the same bits (this file is compiled
+// without contracted FMAs, so the parts round as there, and quantize_group sums its eight lanes
+// in reduce's order): sets the group's step and sum, and hands each eight values' parts, as int32
+// lanes, to place(i, high, low) for the i-th eight.
 template <typename Place>
-inline void quantize_group_joined(const float* values, int group_size, float& step, float& sum, Place place) {
+inline void quantize_group_parts(const float* values, int group_size, float& step, float& sum, Place place) {
   const int pieces = group_size / 8;
   const __m256 sign = _mm256_set1_ps(-0.0f);
   constexpr int kNearest = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
@@ -557,8 +557,17 @@ inline void quantize_group_joined(const float* values, int group_size, float& st
     const __m256 h = _mm256_round_ps(_mm256_mul_ps(v, to_high), kNearest);
     __m256 l = _mm256_round_ps(_mm256_mul_ps(_mm256_sub_ps(v, _mm256_mul_ps(h, high_size)), to_low), kNearest);
     l = _mm256_min_ps(_mm256_max_ps(l, _mm256_sub_ps(_mm256_setzero_ps(), bound)), bound);
-    place(i, _mm256_add_epi32(_mm256_slli_epi32(_mm256_cvtps_epi32(h), 8), _mm256_cvtps_epi32(l)));
+    place(i, _mm256_cvtps_epi32(h), _mm256_cvtps_epi32(l));
   }
+}
+
+// The parts joined, 256·high + low, as int32 lanes.
+inline __m256i joined_parts(__m256i high, __m256i low) { return _mm256_add_epi32(_mm256_slli_epi32(high, 8), low); }
+
+// Eight int32 lanes (each within int8) as eight bytes in the low half of a vector.
+inline __m128i lanes_to_bytes(__m256i lanes) {
+  const __m128i words = _mm_packs_epi32(_mm256_castsi256_si128(lanes), _mm256_extracti128_si256(lanes, 1));
+  return _mm_packs_epi16(words, words);
 }
 
 }  // namespace
@@ -570,7 +579,8 @@ void quantize_joined(QuantizedTokens& x, const float* in, int first, int last) {
     for (int g = 0; g < groups; ++g) {
       const float* values = in + static_cast<std::size_t>(t) * x.cols + static_cast<std::size_t>(g) * x.group_size;
       const std::size_t at = static_cast<std::size_t>(g) * x.padded + t;
-      quantize_group_joined(values, x.group_size, x.step[at], x.sum[at], [&](int i, __m256i joined) {
+      quantize_group_parts(values, x.group_size, x.step[at], x.sum[at], [&](int i, __m256i high, __m256i low) {
+        const __m256i joined = joined_parts(high, low);
         // Four column pairs: the int16 of each pair are one int32 in its token block.
         const __m256i packed = _mm256_packs_epi32(joined, joined);  // per 128-bit lane: values 0-3 | 4-7
         const int pair = (g * x.group_size + 8 * i) / 2;
@@ -588,15 +598,20 @@ void quantize_joined(QuantizedTokens& x, const float* in, int first, int last) {
 // A decode row in RowLayout::int16_words. For 4-bit rows, eight columns 8j..8j+7 of a 64-column
 // block land as pairs (8j + r, 8j + 4 + r) at 16r + 2j: the int16 of each pair are one int32.
 void quantize_words(QuantizedRow& x, const float* in) {
-  const int groups = x.cols / x.group_size;
+  // Locals for x's fields, as in quantize_parts.
+  const int groups = x.cols / x.group_size, group_size = x.group_size;
+  const bool four_bits = x.bits == 4;
+  float* steps = x.step.data();
+  float* sums = x.sum.data();
   const __m128i pair_order = _mm_setr_epi8(0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15);
   std::int16_t* out = x.joined.data();
   for (int g = 0; g < groups; ++g) {
-    const int base = g * x.group_size;
-    quantize_group_joined(in + base, x.group_size, x.step[g], x.sum[g], [&](int i, __m256i joined) {
+    const int base = g * group_size;
+    quantize_group_parts(in + base, group_size, steps[g], sums[g], [&](int i, __m256i high, __m256i low) {
       const int column = base + 8 * i;
+      const __m256i joined = joined_parts(high, low);
       const __m128i values = _mm_packs_epi32(_mm256_castsi256_si128(joined), _mm256_extracti128_si256(joined, 1));
-      if (x.bits != 4) {
+      if (!four_bits) {
         _mm_storeu_si128(reinterpret_cast<__m128i*>(out + column), values);
         return;
       }
@@ -604,6 +619,41 @@ void quantize_words(QuantizedRow& x, const float* in) {
       _mm_store_si128(reinterpret_cast<__m128i*>(pairs), _mm_shuffle_epi8(values, pair_order));
       std::int16_t* block = out + (column - column % 64) + 2 * ((column % 64) / 8);
       for (int r = 0; r < 4; ++r) std::memcpy(block + 16 * r, &pairs[r], 4);
+    });
+  }
+}
+
+// A decode row in RowLayout::int8_parts, as quantized_row.cpp's scalar code writes it, to the
+// bit: for 4-bit rows, of eight columns 8j..8j+7 the four even ones land at 4j of their chunk's
+// first half and the odd ones at 4j of its second.
+void quantize_parts(QuantizedRow& x, const float* in) {
+  // Locals, not x's fields: a store through an int8_t pointer may alias them, and they would be
+  // loaded again after every store.
+  const int groups = x.cols / x.group_size, group_size = x.group_size, chunk = x.chunk, half = chunk / 2;
+  const bool four_bits = x.bits == 4;
+  float* steps = x.step.data();
+  float* sums = x.sum.data();
+  const __m128i evens_first = _mm_setr_epi8(0, 2, 4, 6, 1, 3, 5, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  std::int8_t* high_out = x.high.data();
+  std::int8_t* low_out = x.low.data();
+  for (int g = 0; g < groups; ++g) {
+    const int base = g * group_size;
+    quantize_group_parts(in + base, group_size, steps[g], sums[g], [&](int i, __m256i high, __m256i low) {
+      const int column = base + 8 * i;
+      const __m128i high_bytes = lanes_to_bytes(high), low_bytes = lanes_to_bytes(low);
+      if (!four_bits) {
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(high_out + column), high_bytes);
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(low_out + column), low_bytes);
+        return;
+      }
+      const int chunk_start = column - column % chunk, even_at = chunk_start + (column % chunk) / 2;
+      const auto deal = [&](__m128i bytes, std::int8_t* out) {
+        const std::int64_t dealt = _mm_cvtsi128_si64(_mm_shuffle_epi8(bytes, evens_first));
+        std::memcpy(out + even_at, &dealt, 4);
+        std::memcpy(out + even_at + half, reinterpret_cast<const char*>(&dealt) + 4, 4);
+      };
+      deal(high_bytes, high_out);
+      deal(low_bytes, low_out);
     });
   }
 }

@@ -53,9 +53,6 @@ struct QuantizedRow {
 
   void prepare(const float* x, int cols, int group_size, int bits, RowLayout layout = RowLayout::int8_parts);
   int position(int column) const;  // where column's values are stored
-
- private:
-  std::vector<std::int8_t> scratch_high_, scratch_low_;
 };
 
 // How a path's token products want a prefill chunk's activations laid out.
@@ -121,6 +118,10 @@ void quantize_tiles(QuantizedTokens& x, const float* in, int first, int last);
 void quantize_joined(QuantizedTokens& x, const float* in, int first, int last);
 // QuantizedRow::prepare for RowLayout::int16_words (avx2.cpp): fills x's joined values, steps and sums, already sized, from in.
 void quantize_words(QuantizedRow& x, const float* in);
+// QuantizedRow::prepare for RowLayout::int8_parts: in vectors (avx2.cpp), where the processor has
+// AVX2, and without (quantized_row.cpp), to the same bits; x's parts, steps and sums already sized.
+void quantize_parts(QuantizedRow& x, const float* in);
+void quantize_parts_scalar(QuantizedRow& x, const float* in);
 
 struct Kernels {
   KernelPath path;

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "backends/cpu/kernels/kernels.hpp"
 
@@ -25,11 +26,13 @@ void quantize_group(const float* values, int count, std::int8_t* high, std::int8
       largest_lanes[k] = std::max(largest_lanes[k], std::fabs(values[j + k]));
       total_lanes[k] += values[j + k];
     }
-  float largest = 0, total = 0;
-  for (int k = 0; k < kLanes; ++k) {
-    largest = std::max(largest, largest_lanes[k]);
-    total += total_lanes[k];
-  }
+  float largest = 0;
+  for (int k = 0; k < kLanes; ++k) largest = std::max(largest, largest_lanes[k]);
+  // The lanes summed as halves, quarters, then the last two, as the vector quantizers reduce
+  // theirs, so every path's sums are the same bits.
+  const float quarters[4] = {total_lanes[0] + total_lanes[4], total_lanes[1] + total_lanes[5], total_lanes[2] + total_lanes[6],
+                             total_lanes[3] + total_lanes[7]};
+  const float total = (quarters[0] + quarters[2]) + (quarters[1] + quarters[3]);
   const float high_step = largest / 127.0f;
   const float inverse_high = high_step > 0 ? 1.0f / high_step : 0.0f;
   const float inverse_low = inverse_high * 256.0f;
@@ -69,32 +72,42 @@ void QuantizedRow::prepare(const float* x, int cols_in, int group_size_in, int b
   joined.clear();
   high.resize(static_cast<std::size_t>(cols));
   low.resize(static_cast<std::size_t>(cols));
+  // The same bits either way; the vectors take a 4864-wide row in a fraction of the time (on the
+  // device's Xeon the scalar code took 13.6 µs, serial work before every down projection).
+  static const bool vectors = [] {
+    const auto paths = supported_paths();
+    return std::find(paths.begin(), paths.end(), KernelPath::avx2) != paths.end();
+  }();
+  if (vectors) quantize_parts(*this, x);
+  else quantize_parts_scalar(*this, x);
+}
+
+void quantize_parts_scalar(QuantizedRow& x, const float* in) {
   // Natural order first; 4-bit rows are then dealt into the nibble order.
-  std::int8_t* natural_high = high.data();
-  std::int8_t* natural_low = low.data();
-  if (bits == 4) {
-    scratch_high_.resize(static_cast<std::size_t>(cols));
-    scratch_low_.resize(static_cast<std::size_t>(cols));
-    natural_high = scratch_high_.data();
-    natural_low = scratch_low_.data();
+  thread_local std::vector<std::int8_t> natural_high, natural_low;
+  std::int8_t* high = x.high.data();
+  std::int8_t* low = x.low.data();
+  if (x.bits == 4) {
+    natural_high.resize(static_cast<std::size_t>(x.cols));
+    natural_low.resize(static_cast<std::size_t>(x.cols));
+    high = natural_high.data();
+    low = natural_low.data();
   }
-  for (int g = 0; g < groups; ++g) {
-    const std::size_t offset = static_cast<std::size_t>(g) * group_size;
-    quantize_group(x + offset, group_size, natural_high + offset, natural_low + offset, step[g], sum[g]);
+  for (int g = 0; g < x.cols / x.group_size; ++g) {
+    const std::size_t offset = static_cast<std::size_t>(g) * x.group_size;
+    quantize_group(in + offset, x.group_size, high + offset, low + offset, x.step[g], x.sum[g]);
   }
-  if (bits == 4) {
-    // Through plain pointers: a store of int8_t may alias anything, the vectors' own pointers
-    // too, and reloading them for every byte cost half of prepare().
-    const auto deal = [this](const std::int8_t* natural, std::int8_t* dealt) {
-      const int half = chunk / 2;
+  if (x.bits == 4) {
+    const int chunk = x.chunk, cols = x.cols, half = chunk / 2;
+    const auto deal = [&](const std::int8_t* natural, std::int8_t* dealt) {
       for (int base = 0; base < cols; base += chunk)
         for (int i = 0; i < half; ++i) {
           dealt[base + i] = natural[base + 2 * i];
           dealt[base + half + i] = natural[base + 2 * i + 1];
         }
     };
-    deal(natural_high, high.data());
-    deal(natural_low, low.data());
+    deal(natural_high.data(), x.high.data());
+    deal(natural_low.data(), x.low.data());
   }
 }
 
