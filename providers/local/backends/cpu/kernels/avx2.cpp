@@ -411,8 +411,13 @@ void attend_shared(const float* q, int queries, const float* keys, const float* 
   constexpr int kHeld = std::min(Pieces, 8);  // sums held in registers at once
   for (int block = 0; block < count; block += kValueBlock) {
     const int end = std::min(count, block + kValueBlock);
-    prefetch_rows<Pieces>(values, stride, end, std::clamp(count - end, 0, kValueBlock));
+    const int ahead = std::clamp(count - end, 0, kValueBlock);
     for (int i = 0; i < queries; ++i) {
+      // The next block's values asked for a share per query: asked in one burst at the block's
+      // start they queued behind each other (attend, cold: 640 positions 34 -> 28.5 µs, 2048
+      // positions 120 -> 98).
+      const int from = end + ahead * i / queries, to = end + ahead * (i + 1) / queries;
+      prefetch_rows<Pieces>(values, stride, from, to - from);
       const float* weights = scores + static_cast<std::size_t>(i) * count;
       for (int first = 0; first < Pieces; first += kHeld) {
         float* sum_at = out + static_cast<std::size_t>(i) * dim + 8 * first;
