@@ -10,10 +10,6 @@
 
 #include "backends/cpu/kernels/kernels.hpp"
 
-#ifndef SWITCHBOARD_WEIGHT_HINT
-#define SWITCHBOARD_WEIGHT_HINT _MM_HINT_T0
-#endif
-
 namespace switchboard::local::cpu {
 namespace {
 
@@ -193,7 +189,7 @@ void affine4_rows(const WeightMatrix& w, const QuantizedRow& x, int first, int l
     int b = 0;
     for (; b + 2 <= blocks; b += 2) {
       const std::byte* q = row + b * 32;
-      _mm_prefetch(reinterpret_cast<const char*>(q) + kPrefetchAhead, SWITCHBOARD_WEIGHT_HINT);
+      _mm_prefetch(reinterpret_cast<const char*>(q) + kPrefetchAhead, _MM_HINT_T0);
       const __m256i first_dot = block_dot(q, values + b * 64), second_dot = block_dot(q + 32, values + b * 64 + 64);
       if constexpr (Group == 128) {
         acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(first_dot, second_dot)), _mm256_set1_ps(factor[b / 2]), acc);
@@ -216,7 +212,7 @@ void affine8_rows(const WeightMatrix& w, const QuantizedRow& x, int first, int l
   for_row_batches(w, x, Group, first, last, out, [&](const std::byte* row, const float* factor, __m256 acc) {
     for (int half = 0; half < halves; ++half) {
       const std::byte* q = row + half * 32;
-      _mm_prefetch(reinterpret_cast<const char*>(q) + kPrefetchAhead, SWITCHBOARD_WEIGHT_HINT);
+      _mm_prefetch(reinterpret_cast<const char*>(q) + kPrefetchAhead, _MM_HINT_T0);
       const __m256i first_columns = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q)));
       const __m256i last_columns = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q + 16)));
       const std::int16_t* x_half = values + half * 32;
