@@ -37,18 +37,24 @@ Request greedy_raw(const std::string& prompt, int max_tokens) {
   return request;
 }
 
+// A model fixture on `backend`, with a context of 128 and prompts prefilled `prefill_chunk`
+// tokens a pass.
+std::shared_ptr<LocalModel> fixture_model(const std::string& fixture, int prefill_chunk, std::shared_ptr<Backend> backend) {
+  ModelEntry entry;
+  entry.name = fixture;
+  entry.provider = "cpu";
+  LocalModelSettings settings;
+  settings.folder = fixtures::model_fixture(fixture);
+  settings.context = 128;
+  settings.prefill_chunk = prefill_chunk;
+  return LocalModel::create(entry, settings, load_model_folder, std::move(backend));
+}
+
 // The activations' buffers and the KV cache are made once: each generation that made its own
 // landed wherever the heap's history put them, and a process's peak memory moved with it.
 TEST(LocalModel, GenerationsAfterTheFirstAllocateNothing) {
   auto backend = std::make_shared<CountingBackend>();
-  ModelEntry entry;
-  entry.name = "qwen2";
-  entry.provider = "cpu";
-  LocalModelSettings settings;
-  settings.folder = fixtures::model_fixture("qwen2");
-  settings.context = 128;
-  settings.prefill_chunk = 8;
-  auto model = LocalModel::create(entry, settings, load_model_folder, backend);
+  auto model = fixture_model("qwen2", 8, backend);
 
   const Completion first = model->generate(greedy_raw("One two three four five six seven eight nine ten eleven", 6));
   ASSERT_FALSE(first.error) << first.error->what();
@@ -71,14 +77,7 @@ TEST(LocalModel, GenerationsAfterTheFirstAllocateNothing) {
 // weight bytes as the MLX format lays them out (4-bit values, a 2-byte scale and bias per 64).
 TEST(LocalModel, AProfileCountsEachPhasesCallsAndTheBytesEachProductReads) {
   auto backend = std::make_shared<ProfilingBackend>(make_cpu_backend(2));
-  ModelEntry entry;
-  entry.name = "qwen2";
-  entry.provider = "cpu";
-  LocalModelSettings settings;
-  settings.folder = fixtures::model_fixture("qwen2_mlx_4bit");
-  settings.context = 128;
-  settings.prefill_chunk = 4;
-  auto model = LocalModel::create(entry, settings, load_model_folder, backend);
+  auto model = fixture_model("qwen2_mlx_4bit", 4, backend);
   const Completion done = model->generate(greedy_raw("One two three four five six seven eight nine ten eleven", 5));
   ASSERT_FALSE(done.error) << done.error->what();
 
