@@ -249,30 +249,36 @@ TEST(CpuKernels, JoinedTokensHoldTheRowsTwoPartsExactly) {
   }
 }
 
-// The AVX2 path's joined row is the byte paths' two parts, column for column: the decode
-// products of every path round activations alike.
+// The int16 paths' joined rows are the byte paths' two parts, column for column: the decode
+// products of every path round activations alike. 384 columns are whole 128-column chunks,
+// which int16_wide_words lays out in runs of 32; 320 are not, and keep runs of 16.
 TEST(CpuKernels, JoinedRowHoldsTheTwoPartsOfEveryColumn) {
   const auto paths = supported_paths();
   if (std::find(paths.begin(), paths.end(), KernelPath::avx2) == paths.end()) GTEST_SKIP() << "the int16 layout's quantizer needs AVX2";
-  for (int bits : {4, 8})
-    for (int group : {32, 64, 128}) {
-      const int cols = 384;
-      auto x = random_values(cols, static_cast<unsigned>(bits * group), 2.0f);
-      QuantizedRow parts, words;
-      parts.prepare(x.data(), cols, group, bits, RowLayout::int8_parts);
-      words.prepare(x.data(), cols, group, bits, RowLayout::int16_words);
-      ASSERT_EQ(words.joined.size(), static_cast<std::size_t>(cols));
-      std::vector<bool> taken(static_cast<std::size_t>(cols), false);
-      for (int c = 0; c < cols; ++c) {
-        const int at = parts.position(c), joined_at = words.position(c);
-        ASSERT_FALSE(taken[static_cast<std::size_t>(joined_at)]) << "two columns at " << joined_at;
-        taken[static_cast<std::size_t>(joined_at)] = true;
-        ASSERT_EQ(words.joined[static_cast<std::size_t>(joined_at)], parts.high[at] * 256 + parts.low[at])
-            << bits << "-bit, group " << group << ", column " << c;
-      }
-      EXPECT_EQ(words.step, parts.step);
-      EXPECT_EQ(words.sum, parts.sum);
-    }
+  for (RowLayout layout : {RowLayout::int16_words, RowLayout::int16_wide_words})
+    for (int cols : {384, 320})
+      for (int bits : {4, 8})
+        for (int group : {32, 64, 128}) {
+          if (cols % group) continue;
+          auto x = random_values(static_cast<std::size_t>(cols), static_cast<unsigned>(bits * group + cols), 2.0f);
+          QuantizedRow parts, words;
+          parts.prepare(x.data(), cols, group, bits, RowLayout::int8_parts);
+          words.prepare(x.data(), cols, group, bits, layout);
+          ASSERT_EQ(words.joined.size(), static_cast<std::size_t>(cols));
+          const bool runs_of_32 = layout == RowLayout::int16_wide_words && cols % 128 == 0;
+          EXPECT_EQ(words.chunk, runs_of_32 ? 128 : 64);
+          std::vector<bool> taken(static_cast<std::size_t>(cols), false);
+          for (int c = 0; c < cols; ++c) {
+            const int at = parts.position(c), joined_at = words.position(c);
+            if (bits == 4) ASSERT_EQ(joined_at, c - c % words.chunk + (c % 4) * (runs_of_32 ? 32 : 16) + (c % words.chunk) / 4);
+            ASSERT_FALSE(taken[static_cast<std::size_t>(joined_at)]) << "two columns at " << joined_at;
+            taken[static_cast<std::size_t>(joined_at)] = true;
+            ASSERT_EQ(words.joined[static_cast<std::size_t>(joined_at)], parts.high[at] * 256 + parts.low[at])
+                << bits << "-bit, group " << group << ", " << cols << " columns, column " << c;
+          }
+          EXPECT_EQ(words.step, parts.step);
+          EXPECT_EQ(words.sum, parts.sum);
+        }
 }
 
 // Where the processor has AVX2, prepare() quantizes int8_parts rows in vectors: to the scalar

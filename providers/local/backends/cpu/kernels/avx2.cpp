@@ -224,7 +224,9 @@ void affine8_rows(const WeightMatrix& w, const QuantizedRow& x, int first, int l
   });
 }
 
-void affine_rows(const WeightMatrix& w, const QuantizedRow& x, int first, int last, float* out) {
+}  // namespace
+
+void affine_rows_words_avx2(const WeightMatrix& w, const QuantizedRow& x, int first, int last, float* out) {
   const bool four = w.format == WeightFormat::affine4;
   switch (w.group_size) {
     case 32: return four ? affine4_rows<32>(w, x, first, last, out) : affine8_rows<32>(w, x, first, last, out);
@@ -232,6 +234,8 @@ void affine_rows(const WeightMatrix& w, const QuantizedRow& x, int first, int la
     default: return four ? affine4_rows<128>(w, x, first, last, out) : affine8_rows<128>(w, x, first, last, out);
   }
 }
+
+namespace {
 
 inline __m256 load8(const std::byte* row, WeightFormat format, int c) {
   switch (format) {
@@ -596,11 +600,12 @@ void quantize_joined(QuantizedTokens& x, const float* in, int first, int last) {
   }
 }
 
-// A decode row in RowLayout::int16_words. For 4-bit rows, eight columns 8j..8j+7 of a 64-column
-// block land as pairs (8j + r, 8j + 4 + r) at 16r + 2j: the int16 of each pair are one int32.
+// A decode row in RowLayout::int16_words or int16_wide_words. For 4-bit rows, eight columns
+// 8j..8j+7 of a chunk land as pairs (8j + r, 8j + 4 + r) at run r's 2j, runs chunk / 4 apart: the
+// int16 of each pair are one int32.
 void quantize_words(QuantizedRow& x, const float* in) {
   // Locals for x's fields, as in quantize_parts.
-  const int groups = x.cols / x.group_size, group_size = x.group_size;
+  const int groups = x.cols / x.group_size, group_size = x.group_size, chunk = x.chunk, run = chunk / 4;
   const bool four_bits = x.bits == 4;
   float* steps = x.step.data();
   float* sums = x.sum.data();
@@ -618,8 +623,8 @@ void quantize_words(QuantizedRow& x, const float* in) {
       }
       alignas(16) std::int32_t pairs[4];
       _mm_store_si128(reinterpret_cast<__m128i*>(pairs), _mm_shuffle_epi8(values, pair_order));
-      std::int16_t* block = out + (column - column % 64) + 2 * ((column % 64) / 8);
-      for (int r = 0; r < 4; ++r) std::memcpy(block + 16 * r, &pairs[r], 4);
+      std::int16_t* block = out + (column - column % chunk) + 2 * ((column % chunk) / 8);
+      for (int r = 0; r < 4; ++r) std::memcpy(block + run * r, &pairs[r], 4);
     });
   }
 }
@@ -716,7 +721,7 @@ void affine_tokens_avx2(const WeightMatrix& w, const QuantizedTokens& x, int fir
   }
 }
 
-const Kernels kAvx2Kernels{KernelPath::avx2, affine_rows, float_rows, dot, axpy, exp, attend, dequantize_rows, affine_tokens_avx2,
+const Kernels kAvx2Kernels{KernelPath::avx2, affine_rows_words_avx2, float_rows, dot, axpy, exp, attend, dequantize_rows, affine_tokens_avx2,
                            TokenLayout::int16_pairs, RowLayout::int16_words};
 
 }  // namespace switchboard::local::cpu

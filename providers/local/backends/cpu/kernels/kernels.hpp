@@ -26,6 +26,7 @@ const char* path_name(KernelPath path);
 enum class RowLayout {
   int8_parts,  // high and low apart, for byte products (scalar, avx512, avx512_vnni)
   int16_words,  // joined, 256·high + low, for int16 products (avx2)
+  int16_wide_words,  // the same in 128-column chunks, for 512-bit int16 products (avx512, avx512_vnni)
 };
 
 // One activation row, prepared for products with affine weights of `bits` and `group_size`, in
@@ -39,14 +40,18 @@ enum class RowLayout {
 // whole value (two byte products and a widening did). For 4-bit weights each 64 columns are four
 // runs of 16, column 4k + r at 16r + k: the order in which a 16-bit word's four nibbles come out
 // of the packed bytes. 8-bit rows keep the natural order.
+//
+// int16_wide_words: int16_words with 4-bit rows in chunks of 128 columns (four runs of 32,
+// column 4k + r at 32r + k), where the row is whole 128s, so that one 512-bit vector holds a
+// nibble's 32 columns; other rows in int16_words' 64.
 struct QuantizedRow {
   RowLayout layout = RowLayout::int8_parts;
   int cols = 0;
   int group_size = 0;
   int bits = 0;
-  int chunk = 128;
+  int chunk = 128;  // of 4-bit columns, in the orders above
   std::vector<std::int8_t> high, low;  // int8_parts: cols each
-  std::vector<std::int16_t> joined;    // int16_words: cols
+  std::vector<std::int16_t> joined;    // int16_words, int16_wide_words: cols
   // Per group:
   std::vector<float> step;  // the scale of `low`; high's is 256 × step
   std::vector<float> sum;   // Σ x, which the weights' biases multiply
@@ -116,12 +121,14 @@ struct QuantizedTokens {
 // quantize() for each layout, in the file of the path that reads it: amx.cpp and avx2.cpp.
 void quantize_tiles(QuantizedTokens& x, const float* in, int first, int last);
 void quantize_joined(QuantizedTokens& x, const float* in, int first, int last);
-// QuantizedRow::prepare for RowLayout::int16_words (avx2.cpp): fills x's joined values, steps and sums, already sized, from in.
+// QuantizedRow::prepare for RowLayout::int16_words and int16_wide_words (avx2.cpp): fills x's joined values, steps and sums, already sized, from in.
 void quantize_words(QuantizedRow& x, const float* in);
 // QuantizedRow::prepare for RowLayout::int8_parts: in vectors (avx2.cpp), where the processor has
 // AVX2, and without (quantized_row.cpp), to the same bits; x's parts, steps and sums already sized.
 void quantize_parts(QuantizedRow& x, const float* in);
 void quantize_parts_scalar(QuantizedRow& x, const float* in);
+// The AVX2 path's affine_rows, which the AVX-512 ones take 4-bit rows of 64-column chunks to.
+void affine_rows_words_avx2(const WeightMatrix& w, const QuantizedRow& x, int first, int last, float* out);
 
 struct Kernels {
   KernelPath path;

@@ -48,8 +48,8 @@ void quantize_group(const float* values, int count, std::int8_t* high, std::int8
 
 int QuantizedRow::position(int column) const {
   if (bits != 4) return column;
-  if (layout == RowLayout::int16_words) return column - column % 64 + (column % 4) * 16 + (column % 64) / 4;
   const int base = column - column % chunk;
+  if (layout != RowLayout::int8_parts) return base + (column % 4) * (chunk / 4) + (column % chunk) / 4;
   return base + ((column & 1) ? chunk / 2 : 0) + (column % chunk) / 2;
 }
 
@@ -58,11 +58,11 @@ void QuantizedRow::prepare(const float* x, int cols_in, int group_size_in, int b
   cols = cols_in;
   group_size = group_size_in;
   bits = bits_in;
-  chunk = cols % 128 == 0 ? 128 : 64;
+  chunk = cols % 128 == 0 && layout != RowLayout::int16_words ? 128 : 64;
   const int groups = cols / group_size;
   step.resize(static_cast<std::size_t>(groups));
   sum.resize(step.size());
-  if (layout == RowLayout::int16_words) {
+  if (layout != RowLayout::int8_parts) {
     high.clear();
     low.clear();
     joined.resize(static_cast<std::size_t>(cols));
