@@ -291,6 +291,7 @@ void register_all() {
       ->Args({2, 1, 896, 896})
       ->Args({1, 1, 4864, 896})
       ->Args({1, 1, 896, 4864})
+      ->Args({2, 1, 2048, 8192})
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();
 }
