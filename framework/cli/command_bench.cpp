@@ -60,8 +60,8 @@ bool restart_peak_rss() {
 // weight bytes per token. Measured beside each repetition: on a shared host both move.
 class Roofline {
  public:
-  explicit Roofline(int threads)
-      : threads_(threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))) {
+  Roofline(int threads, ProbePages pages)
+      : threads_(threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))), pages_(pages) {
     peak_before_ = peak_rss_bytes();
     available_ = restart_peak_rss();
   }
@@ -73,7 +73,7 @@ class Roofline {
   void measure_now() {
     peak_before_ = std::max(peak_before_, peak_rss_bytes());
     {
-      const ReadBandwidthProbe probe;
+      const ReadBandwidthProbe probe(ReadBandwidthProbe::kDefaultBytes, pages_);
       bandwidth_.push_back(probe.measure(threads_));
     }
     restart_peak_rss();
@@ -88,6 +88,7 @@ class Roofline {
 
  private:
   int threads_;
+  ProbePages pages_;
   bool available_ = false;
   std::vector<double> bandwidth_, share_;
   std::int64_t peak_before_ = 0;
@@ -173,7 +174,8 @@ int run(const CommandContext& context) {
 
   const ModelInfo info = model->info();
   std::optional<Roofline> roofline;
-  if (backend == "cpu" && info.weight_bytes_per_token > 0) roofline.emplace(threads);
+  // The probe reads the kind of pages the weights are read from.
+  if (backend == "cpu" && info.weight_bytes_per_token > 0) roofline.emplace(threads, weights == "huge_pages" ? ProbePages::huge : ProbePages::small);
   if (roofline && !roofline->available()) {
     print_note("switchboard: cannot restart the peak-RSS mark (/proc/self/clear_refs), so no roofline is measured");
     roofline.reset();
