@@ -1,4 +1,6 @@
+#include <cmath>
 #include <map>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -25,6 +27,28 @@ TEST(Sampler, ZeroTemperatureIsGreedy) {
   const auto counts = draw(params, {0.1f, 3.0f, 2.9f}, 20);
   EXPECT_EQ(counts.size(), 1u);
   EXPECT_EQ(counts.begin()->first, 1);
+}
+
+// Greedy picks the first of the highest logits wherever it lies in a vocabulary of Qwen2.5's
+// size: in the first block the search scans, deep inside one, in the part block at the end, and
+// behind an equal value in a later block. NaNs are never picked.
+TEST(Sampler, GreedyFindsTheFirstHighestAnywhereInALargeVocabulary) {
+  SamplingParams params;
+  params.temperature = 0;
+  std::vector<float> logits(151936);
+  for (std::size_t i = 0; i < logits.size(); ++i) logits[i] = static_cast<float>((i * 7919) % 1000) / 100.0f;
+  for (std::size_t at : {std::size_t{0}, std::size_t{17}, std::size_t{70001}, std::size_t{151935}}) {
+    auto copy = logits;
+    copy[at] = 50.0f;
+    copy[at == 151935 ? 3 : 151935] = 50.0f;  // the same value, later (or earlier for the last)
+    Sampler sampler(params, {});
+    EXPECT_EQ(sampler.sample(copy), static_cast<std::int32_t>(at == 151935 ? 3 : at)) << "highest at " << at;
+  }
+  auto with_nan = logits;
+  with_nan[5] = NAN;
+  with_nan[9000] = 60.0f;
+  Sampler sampler(params, {});
+  EXPECT_EQ(sampler.sample(with_nan), 9000);
 }
 
 TEST(Sampler, TopKKeepsOnlyTheBestK) {
