@@ -270,7 +270,9 @@ TEST(CpuKernels, JoinedRowHoldsTheTwoPartsOfEveryColumn) {
           std::vector<bool> taken(static_cast<std::size_t>(cols), false);
           for (int c = 0; c < cols; ++c) {
             const int at = parts.position(c), joined_at = words.position(c);
-            if (bits == 4) ASSERT_EQ(joined_at, c - c % words.chunk + (c % 4) * (runs_of_32 ? 32 : 16) + (c % words.chunk) / 4);
+            if (bits == 4) {
+              ASSERT_EQ(joined_at, c - c % words.chunk + (c % 4) * (runs_of_32 ? 32 : 16) + (c % words.chunk) / 4);
+            }
             ASSERT_FALSE(taken[static_cast<std::size_t>(joined_at)]) << "two columns at " << joined_at;
             taken[static_cast<std::size_t>(joined_at)] = true;
             ASSERT_EQ(words.joined[static_cast<std::size_t>(joined_at)], parts.high[at] * 256 + parts.low[at])

@@ -24,9 +24,9 @@ const char* path_name(KernelPath path);
 
 // How a path's decode products want an activation row laid out (QuantizedRow).
 enum class RowLayout {
-  int8_parts,  // high and low apart, for byte products (scalar, avx512, avx512_vnni)
+  int8_parts,  // high and low apart, for byte products (scalar, avx512_vnni, avx512_amx)
   int16_words,  // joined, 256·high + low, for int16 products (avx2)
-  int16_wide_words,  // the same in 128-column chunks, for 512-bit int16 products (avx512, avx512_vnni)
+  int16_wide_words,  // the same in 128-column chunks, for 512-bit int16 products (avx512)
 };
 
 // One activation row, prepared for products with affine weights of `bits` and `group_size`, in
@@ -127,7 +127,7 @@ void quantize_words(QuantizedRow& x, const float* in);
 // AVX2, and without (quantized_row.cpp), to the same bits; x's parts, steps and sums already sized.
 void quantize_parts(QuantizedRow& x, const float* in);
 void quantize_parts_scalar(QuantizedRow& x, const float* in);
-// The AVX2 path's affine_rows, which the AVX-512 ones take 4-bit rows of 64-column chunks to.
+// The AVX2 path's affine_rows, which the avx512 path takes 4-bit rows of 64-column chunks to.
 void affine_rows_words_avx2(const WeightMatrix& w, const QuantizedRow& x, int first, int last, float* out);
 
 struct Kernels {
