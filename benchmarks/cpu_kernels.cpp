@@ -114,8 +114,8 @@ void backend_stream(benchmark::State& state) {
 }
 
 // Decode attention of one KV head's query heads at a position late in a 512-token prompt, on
-// path `path`: Qwen2.5-0.5B's 7 queries of 64 against one head of the CPU backend's cache, where a
-// head's keys lie side by side. With `cold`, each iteration reads the next of 128 layers' caches
+// path `path`: Qwen2.5-0.5B's 7 queries of 64 against one head of the CPU backend's cache (keys in
+// blocks, values by position). With `cold`, each iteration reads the next of 128 layers' caches
 // (42 MB in all at 640 positions, past this machine's L3), as decode does after a layer's weights
 // have streamed through; otherwise one layer's, cache-resident.
 void attend(benchmark::State& state, KernelPath path) {
@@ -127,17 +127,16 @@ void attend(benchmark::State& state, KernelPath path) {
   const int count = static_cast<int>(state.range(0));
   const bool cold = state.range(1) != 0;
   const Kernels& kernels = kernels_for(path);
-  const std::size_t layer_floats = static_cast<std::size_t>(count) * kDim;
+  const std::size_t layer_floats = static_cast<std::size_t>((count + kKeyBlock - 1) / kKeyBlock * kKeyBlock) * kDim;
   const auto keys = random_row(static_cast<int>(layer_floats * kLayers));
   auto values = keys;
   std::reverse(values.begin(), values.end());
   const auto q = random_row(kQueries * kDim);
-  std::vector<float> scores(static_cast<std::size_t>(kQueries) * count), out(kQueries * kDim);
+  std::vector<float> out(kQueries * kDim);
   int layer = 0;
   for (auto _ : state) {
     const std::size_t at = static_cast<std::size_t>(layer) * layer_floats;
-    kernels.attend(q.data(), kQueries, keys.data() + at, values.data() + at, kDim, count, kDim, 0.125f, 0.0f, scores.data(),
-                   out.data());
+    kernels.attend(q.data(), kQueries, keys.data() + at, 0, values.data() + at, count, kDim, 0.125f, 0.0f, out.data());
     benchmark::DoNotOptimize(out.data());
     if (cold) layer = (layer + 1) % kLayers;
   }

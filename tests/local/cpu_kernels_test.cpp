@@ -361,40 +361,51 @@ TEST(CpuKernels, ExponentialsAreWithinAFewRoundingsOfTheLibrary) {
 }
 
 TEST(CpuKernels, AttentionMatchesTheDefinitionOnEveryPath) {
-  // Positions with rows 3 heads apart, as in a KV cache; head sizes that are and are not whole
-  // vectors; one query, and several sharing the KV head (more than one register batch of them).
+  // A head's cache as the CPU backend lays it out (keys in blocks, values by position), with
+  // visible positions that start inside a block or on one (a sliding window's) and end inside or
+  // on one; every position outside them holds NaN, which must not reach the result. Head sizes
+  // that are and are not whole vectors; one query, several, and more than one batch of them.
   for (int dim : {8, 64, 80, 128}) {
     for (int count : {1, 5, 17, 40, 100}) {
-      for (int queries : {1, 3, 7}) {
-        const std::size_t stride = static_cast<std::size_t>(dim) * 3;
-        const auto q = random_values(static_cast<std::size_t>(queries) * dim, 1);
-        const auto keys = random_values(stride * count, 2), values = random_values(stride * count, 3);
-        for (float softcap : {0.0f, 2.0f}) {
-          // softmax(q·k / √dim) · v in double, query by query.
-          std::vector<double> expected(static_cast<std::size_t>(queries) * dim, 0.0);
-          for (int i = 0; i < queries; ++i) {
-            std::vector<double> weights(static_cast<std::size_t>(count));
-            double highest = -1e300, total = 0;
-            for (int j = 0; j < count; ++j) {
-              double score = 0;
-              for (int d = 0; d < dim; ++d) score += static_cast<double>(q[i * dim + d]) * keys[j * stride + d];
-              score /= std::sqrt(static_cast<double>(dim));
-              if (softcap > 0) score = softcap * std::tanh(score / softcap);
-              weights[j] = score;
-              highest = std::max(highest, score);
+      for (int first : {0, 5, 16}) {
+        for (int queries : {1, 3, 7, 12}) {
+          const int positions = (first + count + 1 + kKeyBlock - 1) / kKeyBlock * kKeyBlock;
+          const auto q = random_values(static_cast<std::size_t>(queries) * dim, 1);
+          const auto key_rows = random_values(static_cast<std::size_t>(count) * dim, 2);
+          const auto value_rows = random_values(static_cast<std::size_t>(count) * dim, 3);
+          std::vector<float> keys(static_cast<std::size_t>(positions) * dim, NAN), values(keys.size(), NAN);
+          for (int j = 0; j < count; ++j)
+            for (int d = 0; d < dim; ++d) {
+              keys[key_offset(first + j, d, dim)] = key_rows[static_cast<std::size_t>(j) * dim + d];
+              values[static_cast<std::size_t>(first + j) * dim + d] = value_rows[static_cast<std::size_t>(j) * dim + d];
             }
-            for (auto& w : weights) total += w = std::exp(w - highest);
-            for (int j = 0; j < count; ++j)
-              for (int d = 0; d < dim; ++d) expected[i * dim + d] += weights[j] / total * values[j * stride + d];
-          }
-          for (KernelPath path : supported_paths()) {
-            std::vector<float> scores(static_cast<std::size_t>(queries) * count), out(static_cast<std::size_t>(queries) * dim + 1, NAN);
-            kernels_for(path).attend(q.data(), queries, keys.data(), values.data(), stride, count, dim,
-                                     1.0f / std::sqrt(static_cast<float>(dim)), softcap, scores.data(), out.data());
-            for (int d = 0; d < queries * dim; ++d)
-              ASSERT_NEAR(out[d], expected[d], 1e-5) << path_name(path) << " dim " << dim << " count " << count << " queries " << queries
-                                                     << " at " << d;
-            EXPECT_TRUE(std::isnan(out.back())) << "wrote past the heads";
+          for (float softcap : {0.0f, 2.0f}) {
+            // softmax(q·k / √dim) · v in double, query by query.
+            std::vector<double> expected(static_cast<std::size_t>(queries) * dim, 0.0);
+            for (int i = 0; i < queries; ++i) {
+              std::vector<double> weights(static_cast<std::size_t>(count));
+              double highest = -1e300, total = 0;
+              for (int j = 0; j < count; ++j) {
+                double score = 0;
+                for (int d = 0; d < dim; ++d) score += static_cast<double>(q[i * dim + d]) * key_rows[j * dim + d];
+                score /= std::sqrt(static_cast<double>(dim));
+                if (softcap > 0) score = softcap * std::tanh(score / softcap);
+                weights[j] = score;
+                highest = std::max(highest, score);
+              }
+              for (auto& w : weights) total += w = std::exp(w - highest);
+              for (int j = 0; j < count; ++j)
+                for (int d = 0; d < dim; ++d) expected[i * dim + d] += weights[j] / total * value_rows[j * dim + d];
+            }
+            for (KernelPath path : supported_paths()) {
+              std::vector<float> out(static_cast<std::size_t>(queries) * dim + 1, NAN);
+              kernels_for(path).attend(q.data(), queries, keys.data(), first, values.data() + static_cast<std::size_t>(first) * dim, count,
+                                       dim, 1.0f / std::sqrt(static_cast<float>(dim)), softcap, out.data());
+              for (int d = 0; d < queries * dim; ++d)
+                ASSERT_NEAR(out[d], expected[d], 1e-5) << path_name(path) << " dim " << dim << " count " << count << " first " << first
+                                                       << " queries " << queries << " at " << d;
+              EXPECT_TRUE(std::isnan(out.back())) << "wrote past the heads";
+            }
           }
         }
       }
@@ -443,7 +454,8 @@ TEST(ThreadPool, EveryIndexRunsExactlyOnceAcrossManyLoops) {
 TEST(CpuBackend, KvCachesAskForSmallPages) {
   auto backend = make_cpu_backend(1);
   constexpr long kPages = 777;  // a size no other mapping of this process has
-  auto cache = backend->allocate_cache(kPages * 4096 / sizeof(float));
+  // Whole key blocks of 16 positions, one KV head of 64 floats: 16 × 64 floats a page.
+  auto cache = backend->allocate_cache(static_cast<int>(kPages * 16), 1, 64);
   std::ifstream smaps("/proc/self/smaps");
   ASSERT_TRUE(smaps) << "no /proc/self/smaps";
   // The cache's whole pages: all of it, or one page less where the heap's bookkeeping shares its first.

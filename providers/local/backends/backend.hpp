@@ -65,8 +65,12 @@ class Backend {
   virtual bool reads_weights_in_host_memory() const { return false; }
 
   virtual std::unique_ptr<Buffer> allocate(std::size_t floats) = 0;
-  // A layer's key or value cache: allocated for the whole context, filled a position at a time.
-  virtual std::unique_ptr<Buffer> allocate_cache(std::size_t floats) { return allocate(floats); }
+  // A layer's key or value cache for `positions` positions of kv_heads × head_dim floats:
+  // allocated for the whole context, filled a position at a time. A backend may pad it for its
+  // layout (see store_kv).
+  virtual std::unique_ptr<Buffer> allocate_cache(int positions, int kv_heads, int head_dim) {
+    return allocate(static_cast<std::size_t>(positions) * kv_heads * head_dim);
+  }
   // Makes a weight resident once (a GPU uploads it; the CPU uses it in place). Operations may
   // only be given weights uploaded before. Throws Error(resource) when it does not fit.
   virtual void upload(const WeightMatrix& weight) = 0;
@@ -88,7 +92,7 @@ class Backend {
   // Rotates each head of each token in place (rotate-half layout); token t is at first_position + t.
   virtual void rope(View x, int tokens, int heads, int head_dim, int first_position, std::span<const float> inverse_frequencies) = 0;
   // Writes `tokens` rows of keys and values (k and v: kv_heads × head_dim each) into a layer's
-  // caches (shape.cache_positions × kv_heads × head_dim floats each) from first_position on. How a
+  // caches (allocate_cache's, for shape.cache_positions) from first_position on. How a
   // cache is laid out is the backend's choice, which its attention reads: by default
   // [position][kv_head][head_dim].
   virtual void store_kv(View k, View v, int tokens, int first_position, const AttentionShape& shape, View key_cache,

@@ -94,10 +94,9 @@ TransformerWeights load_transformer_weights(const TensorStore& store, const Mode
 }
 
 KVCache::KVCache(const ModelConfig& config, int capacity_in, Backend& backend) : capacity(capacity_in) {
-  const std::size_t floats = static_cast<std::size_t>(capacity) * config.num_kv_heads * config.head_dim;
   for (int l = 0; l < config.num_layers; ++l) {
-    keys.push_back(backend.allocate_cache(floats));
-    values.push_back(backend.allocate_cache(floats));
+    keys.push_back(backend.allocate_cache(capacity, config.num_kv_heads, config.head_dim));
+    values.push_back(backend.allocate_cache(capacity, config.num_kv_heads, config.head_dim));
   }
 }
 

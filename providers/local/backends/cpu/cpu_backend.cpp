@@ -102,8 +102,8 @@ class CpuBackend final : public Backend {
   }
 
   std::unique_ptr<Buffer> allocate(std::size_t floats) override { return std::make_unique<CpuBuffer>(floats); }
-  std::unique_ptr<Buffer> allocate_cache(std::size_t floats) override {
-    auto cache = std::make_unique<CpuBuffer>(floats);
+  std::unique_ptr<Buffer> allocate_cache(int positions, int kv_heads, int head_dim) override {
+    auto cache = std::make_unique<CpuBuffer>(static_cast<std::size_t>(padded_positions(positions)) * kv_heads * head_dim);
     cache->avoid_huge_pages();
     return cache;
   }
@@ -172,22 +172,25 @@ class CpuBackend final : public Backend {
     }
   }
 
-  // Caches are [kv_head][position][head_dim]: decode's tasks are KV heads, so each thread streams
-  // whole contiguous heads. Laid out by position, a head's keys were 256-byte rows strided by
-  // every head's, and a cold cache read at half the speed (bench_cpu_kernels' attend cases).
+  // Caches are by KV head, each head's positions together: decode's tasks are KV heads, so each
+  // thread streams whole contiguous heads. Laid out by position, a head's keys were 256-byte rows
+  // strided by every head's, and a cold cache read at half the speed (bench_cpu_kernels' attend
+  // cases). Within a head, values are [position][head_dim] and keys in blocks by dimension
+  // (kernels.hpp: key_offset).
   void store_kv(View k_view, View v_view, int tokens, int first_position, const AttentionShape& shape, View key_view,
                 View value_view) override {
     const float* k = at(k_view);
     const float* v = at(v_view);
     float* keys = at(key_view);
     float* values = at(value_view);
-    const std::size_t dim = static_cast<std::size_t>(shape.head_dim);
+    const int dim = shape.head_dim;
     for (int t = 0; t < tokens; ++t)
       for (int h = 0; h < shape.kv_heads; ++h) {
         const std::size_t from = (static_cast<std::size_t>(t) * shape.kv_heads + h) * dim;
-        const std::size_t to = cache_offset(shape, h, first_position + t);
-        std::copy_n(k + from, dim, keys + to);
-        std::copy_n(v + from, dim, values + to);
+        const int position = first_position + t;
+        float* head_keys = keys + head_offset(shape, h);
+        for (int d = 0; d < dim; ++d) head_keys[cpu::key_offset(position, d, dim)] = k[from + d];
+        std::copy_n(v + from, dim, values + head_offset(shape, h) + static_cast<std::size_t>(position) * dim);
       }
   }
 
@@ -203,18 +206,16 @@ class CpuBackend final : public Backend {
     const int group = shape.heads / shape.kv_heads;
     // A task is one token's query heads that share a KV head.
     pool_.parallel_for(static_cast<std::int64_t>(tokens) * shape.kv_heads, 1, [&](std::int64_t first_task, std::int64_t last_task) {
-      thread_local std::vector<float> scores;
       for (std::int64_t task = first_task; task < last_task; ++task) {
         const int t = static_cast<int>(task / shape.kv_heads), kv_head = static_cast<int>(task % shape.kv_heads);
         const int position = first_position + t;
         const int first = shape.window > 0 ? std::max(0, position - shape.window + 1) : 0;
         const int count = position - first + 1;
-        scores.resize(static_cast<std::size_t>(group) * count);
         const std::size_t head = static_cast<std::size_t>(t) * shape.heads + static_cast<std::size_t>(kv_head) * group;
-        const std::size_t kv_offset = cache_offset(shape, kv_head, first);
-        kernels_.attend(q + head * shape.head_dim, group, key_cache + kv_offset, value_cache + kv_offset,
-                        static_cast<std::size_t>(shape.head_dim), count, shape.head_dim, shape.scale, shape.softcap, scores.data(),
-                        out + head * shape.head_dim);
+        const std::size_t cache = head_offset(shape, kv_head);
+        kernels_.attend(q + head * shape.head_dim, group, key_cache + cache, first,
+                        value_cache + cache + static_cast<std::size_t>(first) * shape.head_dim, count, shape.head_dim, shape.scale,
+                        shape.softcap, out + head * shape.head_dim);
       }
     });
   }
@@ -264,8 +265,10 @@ class CpuBackend final : public Backend {
   }
 
  private:
-  static std::size_t cache_offset(const AttentionShape& shape, int kv_head, int position) {
-    return (static_cast<std::size_t>(kv_head) * shape.cache_positions + static_cast<std::size_t>(position)) * shape.head_dim;
+  // Positions a cache holds per head: whole key blocks.
+  static int padded_positions(int positions) { return (positions + cpu::kKeyBlock - 1) / cpu::kKeyBlock * cpu::kKeyBlock; }
+  static std::size_t head_offset(const AttentionShape& shape, int kv_head) {
+    return static_cast<std::size_t>(kv_head) * padded_positions(shape.cache_positions) * shape.head_dim;
   }
 
   // Whether the integer kernels take `w` with the input quantized for `first`.

@@ -324,46 +324,42 @@ inline float reduce_max(__m256 v) {
   return _mm_cvtss_f32(_mm_max_ss(max2, _mm_movehdup_ps(max2)));
 }
 
-// Scores to weights in place: e^(score − highest), returning 1 / their sum. Masked loads and
-// stores only for a last partial vector: a masked store costs several plain ones on AMD's cores.
-inline float softmax_weights(float* scores, int count) {
-  const int whole = count / 8 * 8;
-  const __m256i tail = first_lanes(count - whole);
-  __m256 highest = _mm256_set1_ps(-INFINITY);
-  for (int j = 0; j < whole; j += 8) highest = _mm256_max_ps(highest, _mm256_loadu_ps(scores + j));
-  if (whole < count)
-    highest = _mm256_max_ps(highest, _mm256_blendv_ps(highest, _mm256_maskload_ps(scores + whole, tail), _mm256_castsi256_ps(tail)));
-  const __m256 top = _mm256_set1_ps(reduce_max(highest));
-  __m256 totals = _mm256_setzero_ps();
-  for (int j = 0; j < whole; j += 8) {
-    const __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(scores + j), top));
-    _mm256_storeu_ps(scores + j, e);
-    totals = _mm256_add_ps(totals, e);
+// Attention's vectors for key_scores.inc.
+struct Vec8 {
+  using Reg = __m256;
+  static constexpr int kLanes = 8, kRegisters = 16;
+  static Reg zero() { return _mm256_setzero_ps(); }
+  static Reg load(const float* p) { return _mm256_loadu_ps(p); }
+  static Reg broadcast(float x) { return _mm256_set1_ps(x); }
+  static Reg fma(Reg a, Reg b, Reg c) { return _mm256_fmadd_ps(a, b, c); }
+  static Reg mul(Reg a, Reg b) { return _mm256_mul_ps(a, b); }
+  static void store(float* p, Reg v) { _mm256_storeu_ps(p, v); }
+  // Scores to weights in place: e^(score − highest), returning 1 / their sum. Masked loads and
+  // stores only for a last partial vector: a masked store costs several plain ones on AMD's cores.
+  static float softmax_weights(float* scores, int count) {
+    const int whole = count / 8 * 8;
+    const __m256i tail = first_lanes(count - whole);
+    __m256 highest = _mm256_set1_ps(-INFINITY);
+    for (int j = 0; j < whole; j += 8) highest = _mm256_max_ps(highest, _mm256_loadu_ps(scores + j));
+    if (whole < count)
+      highest = _mm256_max_ps(highest, _mm256_blendv_ps(highest, _mm256_maskload_ps(scores + whole, tail), _mm256_castsi256_ps(tail)));
+    const __m256 top = _mm256_set1_ps(reduce_max(highest));
+    __m256 totals = _mm256_setzero_ps();
+    for (int j = 0; j < whole; j += 8) {
+      const __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(scores + j), top));
+      _mm256_storeu_ps(scores + j, e);
+      totals = _mm256_add_ps(totals, e);
+    }
+    if (whole < count) {
+      const __m256 e = exp8(_mm256_sub_ps(_mm256_maskload_ps(scores + whole, tail), top));
+      _mm256_maskstore_ps(scores + whole, tail, e);
+      totals = _mm256_add_ps(totals, _mm256_and_ps(e, _mm256_castsi256_ps(tail)));
+    }
+    return 1.0f / reduce(totals);
   }
-  if (whole < count) {
-    const __m256 e = exp8(_mm256_sub_ps(_mm256_maskload_ps(scores + whole, tail), top));
-    _mm256_maskstore_ps(scores + whole, tail, e);
-    totals = _mm256_add_ps(totals, _mm256_and_ps(e, _mm256_castsi256_ps(tail)));
-  }
-  return 1.0f / reduce(totals);
-}
+};
 
-// The dot products of a query of Pieces × 8 floats with `n` ≤ 8 keys (`stride` floats apart),
-// each in the lanes of one accumulator; accumulators past n stay zero. A query piece is loaded
-// once for all the keys. Keys = 8 for whole blocks, so the loop unrolls into registers; 0 for a
-// last partial block, whose count comes at run time.
-template <int Pieces, int Keys>
-inline void key_dots(const float* query, const float* keys, std::size_t stride, int n, __m256* sums) {
-  const int count = Keys > 0 ? Keys : n;
-  for (int k = 0; k < 8; ++k) sums[k] = _mm256_setzero_ps();
-  for (int p = 0; p < Pieces; ++p) {
-    const __m256 piece = _mm256_loadu_ps(query + 8 * p);
-    for (int k = 0; k < count; ++k) sums[k] = _mm256_fmadd_ps(piece, _mm256_loadu_ps(keys + k * stride + 8 * p), sums[k]);
-  }
-}
-
-// How many positions ahead the score loop asks for keys.
-constexpr int kKeysAhead = 16;
+#include "backends/cpu/kernels/key_scores.inc"
 
 // Positions whose values stay in L1 (8 KiB of 64-wide heads) while every query takes its
 // weighted sum of them: one query after another over all positions read them once per query,
@@ -380,33 +376,17 @@ inline void prefetch_rows(const float* rows, std::size_t stride, int first, int 
     for (int line = 0; line < Pieces * 8; line += 16) _mm_prefetch(reinterpret_cast<const char*>(rows + j * stride + line), _MM_HINT_T0);
 }
 
-// Heads of Pieces × 8 dimensions, the query heads that share a KV head together. Scores eight
-// keys at a time per query, summed across lanes by one transposing reduction; then the values a
-// block of positions at a time, each block read once for all the queries, and a query's sums
-// kept in `out` between blocks (a float round trip, exact). A query's arithmetic is the same
-// whatever the others: its scores depend on its key alone, its sums run over positions in order.
+// Heads of Pieces × 8 dimensions, the query heads that share a KV head together: their softmax
+// weights from the key blocks (key_scores.inc), then the values a block of positions at a time,
+// each block read once for all the queries, and a query's sums kept in `out` between blocks (a
+// float round trip, exact). A query's arithmetic is the same whatever the others: its sums run
+// over positions in order.
 template <int Pieces>
-void attend_shared(const float* q, int queries, const float* keys, const float* values, std::size_t stride, int count, float scale,
-                   float softcap, float* scores, float* out) {
+void attend_shared(const float* q, int queries, const float* keys, int first_position, const float* values, int count, float scale,
+                   float softcap, float* out) {
   constexpr int dim = Pieces * 8;
-  const __m256 scales = _mm256_set1_ps(scale);
-  for (int j = 0; j < count; j += 8) {
-    const int n = std::min(8, count - j);
-    prefetch_rows<Pieces>(keys, stride, j + kKeysAhead, std::clamp(count - j - kKeysAhead, 0, 8));
-    for (int i = 0; i < queries; ++i) {
-      __m256 sums[8];
-      const float* query = q + static_cast<std::size_t>(i) * dim;
-      if (n == 8) key_dots<Pieces, 8>(query, keys + j * stride, stride, n, sums);
-      else key_dots<Pieces, 0>(query, keys + j * stride, stride, n, sums);
-      float* row = scores + static_cast<std::size_t>(i) * count + j;
-      store_first(_mm256_mul_ps(reduce8(sums), scales), n, row);
-      if (softcap > 0)
-        for (int k = 0; k < n; ++k) row[k] = softcap * std::tanh(row[k] / softcap);
-    }
-  }
-  thread_local std::vector<float> inverses;
-  inverses.resize(static_cast<std::size_t>(queries));
-  for (int i = 0; i < queries; ++i) inverses[i] = softmax_weights(scores + static_cast<std::size_t>(i) * count, count);
+  constexpr std::size_t stride = dim;
+  const SoftmaxWeights softmax = softmax_weights_of<Vec8>(q, queries, dim, keys, first_position, count, scale, softcap);
   std::fill(out, out + static_cast<std::size_t>(queries) * dim, 0.0f);
   constexpr int kHeld = std::min(Pieces, 8);  // sums held in registers at once
   for (int block = 0; block < count; block += kValueBlock) {
@@ -418,7 +398,7 @@ void attend_shared(const float* q, int queries, const float* keys, const float* 
       // positions 120 -> 98).
       const int from = end + ahead * i / queries, to = end + ahead * (i + 1) / queries;
       prefetch_rows<Pieces>(values, stride, from, to - from);
-      const float* weights = scores + static_cast<std::size_t>(i) * count;
+      const float* weights = softmax.weights + static_cast<std::size_t>(i) * softmax.row;
       for (int first = 0; first < Pieces; first += kHeld) {
         float* sum_at = out + static_cast<std::size_t>(i) * dim + 8 * first;
         __m256 sums[kHeld];
@@ -433,7 +413,7 @@ void attend_shared(const float* q, int queries, const float* keys, const float* 
     }
   }
   for (int i = 0; i < queries; ++i) {
-    const __m256 inverse = _mm256_set1_ps(inverses[i]);
+    const __m256 inverse = _mm256_set1_ps(softmax.inverses[i]);
     for (int p = 0; p < Pieces; ++p) {
       float* at = out + static_cast<std::size_t>(i) * dim + 8 * p;
       _mm256_storeu_ps(at, _mm256_mul_ps(_mm256_loadu_ps(at), inverse));
@@ -441,12 +421,12 @@ void attend_shared(const float* q, int queries, const float* keys, const float* 
   }
 }
 
-void attend(const float* q, int queries, const float* keys, const float* values, std::size_t stride, int count, int dim,
-            float scale, float softcap, float* scores, float* out) {
+void attend(const float* q, int queries, const float* keys, int first, const float* values, int count, int dim, float scale,
+            float softcap, float* out) {
   switch (dim) {
-    case 64: return attend_shared<8>(q, queries, keys, values, stride, count, scale, softcap, scores, out);
-    case 128: return attend_shared<16>(q, queries, keys, values, stride, count, scale, softcap, scores, out);
-    default: return attend_each<attend_one<dot, axpy, exp>>(q, queries, keys, values, stride, count, dim, scale, softcap, scores, out);
+    case 64: return attend_shared<8>(q, queries, keys, first, values, count, scale, softcap, out);
+    case 128: return attend_shared<16>(q, queries, keys, first, values, count, scale, softcap, out);
+    default: return attend_gathered<dot, axpy, exp>(q, queries, keys, first, values, count, dim, scale, softcap, out);
   }
 }
 

@@ -130,6 +130,17 @@ void quantize_parts_scalar(QuantizedRow& x, const float* in);
 // The AVX2 path's affine_rows, which the avx512 path takes 4-bit rows of 64-column chunks to.
 void affine_rows_words_avx2(const WeightMatrix& w, const QuantizedRow& x, int first, int last, float* out);
 
+// A head's key cache lies by dimension within blocks of kKeyBlock positions, [block][dimension]
+// [position in block]: attention scores a block's positions in the lanes of vectors, one
+// dimension at a time, with no sum across lanes (position-major keys needed a transposing
+// reduction for every eight scores). Values stay position-major: their weighted sum takes a
+// position's row at a time.
+constexpr int kKeyBlock = 16;
+inline std::size_t key_offset(int position, int d, int dim) {
+  return (static_cast<std::size_t>(position / kKeyBlock) * static_cast<std::size_t>(dim) + static_cast<std::size_t>(d)) * kKeyBlock +
+         static_cast<std::size_t>(position % kKeyBlock);
+}
+
 struct Kernels {
   KernelPath path;
   // out[r - first] = row r of w · x, for affine w.
@@ -142,11 +153,12 @@ struct Kernels {
   // x[i] = e^x[i], to about a float's rounding.
   void (*exp)(float* x, int n);
   // `queries` query heads that share one KV head (q and out: that many rows of `dim`) against
-  // `count` cached positions (rows `stride` floats apart): out = softmax(soft-capped scale · q·kᵀ)
-  // · v. `scores` holds queries × count floats. A query's result depends on nothing but its
-  // arguments, so a prompt gives the same numbers in any chunking.
-  void (*attend)(const float* q, int queries, const float* keys, const float* values, std::size_t stride, int count, int dim,
-                 float scale, float softcap, float* scores, float* out);
+  // its cached positions first..first + count - 1: out = softmax(soft-capped scale · q·kᵀ) · v.
+  // `keys` is the head's key cache from position 0, laid out as key_offset says; `values` the
+  // value of position `first`, positions `dim` floats apart. A query's result depends on nothing
+  // but its arguments, so a prompt gives the same numbers in any chunking.
+  void (*attend)(const float* q, int queries, const float* keys, int first, const float* values, int count, int dim, float scale,
+                 float softcap, float* out);
   // Rows first..last of any weight widened to float32, one after another (prefill's BLAS path).
   void (*widen_rows)(const WeightMatrix& w, int first, int last, float* out);
   // Rows first..last of affine w times every token of x (laid out as token_layout says):
@@ -181,28 +193,30 @@ float softmax_in_place(float* scores, int count) {
   return 1.0f / total;
 }
 
-// One query's attention from a path's dot, axpy and exp: the paths without a faster one use it.
+// Attention from a path's dot, axpy and exp, for the paths and head sizes without a faster one:
+// each position's key gathered into a row once for all the queries.
 template <float (*Dot)(const float*, const float*, int), void (*Axpy)(float, const float*, float*, int), void (*Exp)(float*, int)>
-void attend_one(const float* q, const float* keys, const float* values, std::size_t stride, int count, int dim, float scale,
-                float softcap, float* scores, float* out) {
+void attend_gathered(const float* q, int queries, const float* keys, int first, const float* values, int count, int dim, float scale,
+                     float softcap, float* out) {
+  thread_local std::vector<float> key, scores;
+  key.resize(static_cast<std::size_t>(dim));
+  scores.resize(static_cast<std::size_t>(queries) * count);
   for (int j = 0; j < count; ++j) {
-    float score = Dot(q, keys + j * stride, dim) * scale;
-    if (softcap > 0) score = softcap * std::tanh(score / softcap);
-    scores[j] = score;
+    for (int d = 0; d < dim; ++d) key[d] = keys[key_offset(first + j, d, dim)];
+    for (int i = 0; i < queries; ++i) {
+      float score = Dot(q + static_cast<std::size_t>(i) * dim, key.data(), dim) * scale;
+      if (softcap > 0) score = softcap * std::tanh(score / softcap);
+      scores[static_cast<std::size_t>(i) * count + j] = score;
+    }
   }
-  const float inverse = softmax_in_place<Exp>(scores, count);
-  std::fill(out, out + dim, 0.0f);
-  for (int j = 0; j < count; ++j) Axpy(scores[j], values + j * stride, out, dim);
-  for (int d = 0; d < dim; ++d) out[d] *= inverse;
-}
-
-// Kernels::attend through a kernel that takes one query: each query in turn.
-template <void (*AttendOne)(const float*, const float*, const float*, std::size_t, int, int, float, float, float*, float*)>
-void attend_each(const float* q, int queries, const float* keys, const float* values, std::size_t stride, int count, int dim,
-                 float scale, float softcap, float* scores, float* out) {
-  for (int i = 0; i < queries; ++i)
-    AttendOne(q + static_cast<std::size_t>(i) * dim, keys, values, stride, count, dim, scale, softcap,
-              scores + static_cast<std::size_t>(i) * count, out + static_cast<std::size_t>(i) * dim);
+  for (int i = 0; i < queries; ++i) {
+    float* weights = scores.data() + static_cast<std::size_t>(i) * count;
+    float* sums = out + static_cast<std::size_t>(i) * dim;
+    const float inverse = softmax_in_place<Exp>(weights, count);
+    std::fill(sums, sums + dim, 0.0f);
+    for (int j = 0; j < count; ++j) Axpy(weights[j], values + static_cast<std::size_t>(j) * dim, sums, dim);
+    for (int d = 0; d < dim; ++d) sums[d] *= inverse;
+  }
 }
 
 // widen_rows without SIMD (scalar.cpp): the paths that have nothing faster use it.
