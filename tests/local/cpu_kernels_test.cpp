@@ -360,6 +360,25 @@ TEST(CpuKernels, ExponentialsAreWithinAFewRoundingsOfTheLibrary) {
   }
 }
 
+TEST(CpuKernels, SwigluMatchesTheDefinitionOnEveryPath) {
+  // Lengths with and without a partial last vector; gates far out on both sides, where e^-gate
+  // overflows or vanishes; the result written over the gates, as the backend does.
+  for (int n : {1, 7, 8, 15, 16, 17, 100, 4864}) {
+    auto gate = random_values(static_cast<std::size_t>(n), 11), up = random_values(static_cast<std::size_t>(n), 12);
+    for (int i = 0; i < n; ++i) gate[static_cast<std::size_t>(i)] *= i % 5 == 0 ? 60.0f : 4.0f;
+    for (KernelPath path : supported_paths()) {
+      auto out = gate;
+      out.push_back(NAN);
+      kernels_for(path).swiglu(out.data(), up.data(), out.data(), n);
+      for (int i = 0; i < n; ++i) {
+        const double g = gate[i], expected = g / (1.0 + std::exp(-g)) * up[i];
+        ASSERT_NEAR(out[i], expected, 1e-6 * std::fabs(expected) + 1e-30) << path_name(path) << " n " << n << " at " << i << " gate " << g;
+      }
+      EXPECT_TRUE(std::isnan(out.back())) << path_name(path) << " wrote past the end";
+    }
+  }
+}
+
 TEST(CpuKernels, AttentionMatchesTheDefinitionOnEveryPath) {
   // A head's cache as the CPU backend lays it out (keys in blocks, values by position), with
   // visible positions that start inside a block or on one (a sliding window's) and end inside or

@@ -318,6 +318,24 @@ void exp(float* x, int n) {
   }
 }
 
+// gate / (1 + e^-gate) · up, eight at a time; a last partial eight through a padded copy, as exp.
+inline __m256 swiglu8(__m256 gate, __m256 up) {
+  const __m256 e = exp8(_mm256_xor_ps(gate, _mm256_set1_ps(-0.0f)));
+  return _mm256_mul_ps(_mm256_div_ps(gate, _mm256_add_ps(_mm256_set1_ps(1.0f), e)), up);
+}
+
+void swiglu(const float* gate, const float* up, float* out, int n) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, swiglu8(_mm256_loadu_ps(gate + i), _mm256_loadu_ps(up + i)));
+  if (i < n) {
+    float gates[8] = {}, ups[8] = {};
+    std::copy(gate + i, gate + n, gates);
+    std::copy(up + i, up + n, ups);
+    _mm256_storeu_ps(gates, swiglu8(_mm256_loadu_ps(gates), _mm256_loadu_ps(ups)));
+    std::copy(gates, gates + (n - i), out + i);
+  }
+}
+
 inline float reduce_max(__m256 v) {
   const __m128 max4 = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   const __m128 max2 = _mm_max_ps(max4, _mm_movehl_ps(max4, max4));
@@ -701,7 +719,7 @@ void affine_tokens_avx2(const WeightMatrix& w, const QuantizedTokens& x, int fir
   }
 }
 
-const Kernels kAvx2Kernels{KernelPath::avx2, affine_rows_words_avx2, float_rows, dot, axpy, exp, attend, dequantize_rows, affine_tokens_avx2,
+const Kernels kAvx2Kernels{KernelPath::avx2, affine_rows_words_avx2, float_rows, dot, axpy, exp, swiglu, attend, dequantize_rows, affine_tokens_avx2,
                            TokenLayout::int16_pairs, RowLayout::int16_words};
 
 }  // namespace switchboard::local::cpu

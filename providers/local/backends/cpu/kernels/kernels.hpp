@@ -152,6 +152,8 @@ struct Kernels {
   void (*axpy)(float a, const float* x, float* y, int n);
   // x[i] = e^x[i], to about a float's rounding.
   void (*exp)(float* x, int n);
+  // out[i] = gate[i] · σ(gate[i]) · up[i] (SwiGLU), with this path's exp; out may be gate.
+  void (*swiglu)(const float* gate, const float* up, float* out, int n);
   // `queries` query heads that share one KV head (q and out: that many rows of `dim`) against
   // its cached positions first..first + count - 1: out = softmax(soft-capped scale · q·kᵀ) · v.
   // `keys` is the head's key cache from position 0, laid out as key_offset says; `values` the

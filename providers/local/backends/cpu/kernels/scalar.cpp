@@ -62,13 +62,17 @@ void exp(float* x, int n) {
   for (int i = 0; i < n; ++i) x[i] = std::exp(x[i]);
 }
 
+void swiglu(const float* gate, const float* up, float* out, int n) {
+  for (int i = 0; i < n; ++i) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+}
+
 }  // namespace
 
 void dequantize_rows(const WeightMatrix& w, int first, int last, float* out) {
   for (int r = first; r < last; ++r) w.dequantize_row(r, out + static_cast<std::size_t>(r - first) * w.cols);
 }
 
-const Kernels kScalarKernels{KernelPath::scalar, affine_rows, float_rows, dot, axpy, exp, attend_gathered<dot, axpy, exp>, dequantize_rows, nullptr, TokenLayout::none,
+const Kernels kScalarKernels{KernelPath::scalar, affine_rows, float_rows, dot, axpy, exp, swiglu, attend_gathered<dot, axpy, exp>, dequantize_rows, nullptr, TokenLayout::none,
                              RowLayout::int8_parts};
 
 }  // namespace switchboard::local::cpu
