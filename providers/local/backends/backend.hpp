@@ -77,6 +77,10 @@ class Backend {
   virtual void upload(std::span<const float> vector) = 0;
   // Waits for queued work, then copies floats out.
   virtual void read(View source, std::span<float> out) = 0;
+  // `n` floats of `source` where the host can use them in place (a CPU's buffers, which a copy of
+  // the output head's logits cost decode about 50 µs a token), valid until an operation writes
+  // them again; empty where they must be read.
+  virtual std::span<float> in_place(View /*source*/, std::size_t /*n*/) { return {}; }
 
   // out[t][r] = Σc w[r][c] · in[t][c]
   virtual void matmul(const WeightMatrix& w, View in, int tokens, View out) = 0;

@@ -24,6 +24,7 @@ class ForwardingBackend : public Backend {
   void upload(const WeightMatrix& weight) override { inner_->upload(weight); }
   void upload(std::span<const float> vector) override { inner_->upload(vector); }
   void read(View source, std::span<float> out) override { inner_->read(source, out); }
+  std::span<float> in_place(View source, std::size_t n) override { return inner_->in_place(source, n); }
   void matmul(const WeightMatrix& w, View in, int tokens, View out) override { inner_->matmul(w, in, tokens, out); }
   void matmuls(std::span<const Product> products, View in, int tokens) override { inner_->matmuls(products, in, tokens); }
   void embed(const WeightMatrix& table, std::span<const std::int32_t> ids, float scale, View out) override {

@@ -222,6 +222,7 @@ std::span<float> Transformer::forward(std::span<const std::int32_t> tokens, KVCa
   const std::size_t logit_count = static_cast<std::size_t>(rows) * output.rows;
   backend_.matmul(output, h, rows, logits);
   if (config_.final_logit_softcap > 0) backend_.softcap(logits, logit_count, config_.final_logit_softcap);
+  if (const auto direct = backend_.in_place(logits, logit_count); !direct.empty()) return direct;
   state_.host_logits.resize(logit_count);
   backend_.read(logits, state_.host_logits);
   return state_.host_logits;
