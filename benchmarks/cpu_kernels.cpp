@@ -114,32 +114,39 @@ void backend_stream(benchmark::State& state) {
 }
 
 // Decode attention of one KV head's query heads at a position late in a 512-token prompt, on
-// path `path`: Qwen2.5-0.5B's 7 queries of 64 against one head of the CPU backend's cache (keys in
-// blocks, values by position). With `cold`, each iteration reads the next of 128 layers' caches
-// (42 MB in all at 640 positions, past this machine's L3), as decode does after a layer's weights
-// have streamed through; otherwise one layer's, cache-resident.
+// path `path`: Qwen2.5-0.5B's 7 queries of 64 against one head of a cache laid out as the CPU
+// backend's (chunks of 256 positions a row apart, a row holding every layer's two heads' keys and
+// values, on huge pages where the kernel grants them). With `cold`, each iteration reads the next
+// of 64 layers' heads (42 MB in all at 640 positions, past this machine's L3), as decode does
+// after a layer's weights have streamed through; otherwise one layer's, cache-resident.
 void attend(benchmark::State& state, KernelPath path) {
   if (std::find(supported_paths().begin(), supported_paths().end(), path) == supported_paths().end()) {
     state.SkipWithError("this processor lacks the path");
     return;
   }
-  constexpr int kQueries = 7, kDim = 64, kLayers = 128;
+  constexpr int kQueries = 7, kDim = 64, kLayers = 64, kHeads = 2;
   const int count = static_cast<int>(state.range(0));
   const bool cold = state.range(1) != 0;
   const Kernels& kernels = kernels_for(path);
-  const std::size_t layer_floats = static_cast<std::size_t>((count + kKeyBlock - 1) / kKeyBlock * kKeyBlock) * kDim;
-  const auto keys = random_row(static_cast<int>(layer_floats * kLayers));
-  auto values = keys;
-  std::reverse(values.begin(), values.end());
+  constexpr std::size_t kChunk = static_cast<std::size_t>(kCacheChunk) * kDim, kRow = std::size_t{kLayers} * 2 * kHeads * kChunk;
+  const std::size_t rows = (static_cast<std::size_t>(count) + kCacheChunk - 1) / kCacheChunk;
+  constexpr std::size_t kHugePage = std::size_t{2} << 20;
+  const std::size_t bytes = (rows * kRow * sizeof(float) + kHugePage - 1) / kHugePage * kHugePage;
+  float* cache = static_cast<float*>(std::aligned_alloc(kHugePage, bytes));
+  ::madvise(cache, bytes, MADV_HUGEPAGE);
+  const auto filling = random_row(static_cast<int>(bytes / sizeof(float)));
+  std::copy(filling.begin(), filling.end(), cache);
   const auto q = random_row(kQueries * kDim);
   std::vector<float> out(kQueries * kDim);
   int layer = 0;
   for (auto _ : state) {
-    const std::size_t at = static_cast<std::size_t>(layer) * layer_floats;
-    kernels.attend(q.data(), kQueries, keys.data() + at, 0, values.data() + at, count, kDim, 0.125f, 0.0f, out.data());
+    float* keys = cache + static_cast<std::size_t>(layer) * 2 * kHeads * kChunk;
+    const HeadCache head{keys, keys + kHeads * kChunk, kRow, kDim};
+    kernels.attend(q.data(), kQueries, head, 0, count, 0.125f, 0.0f, out.data());
     benchmark::DoNotOptimize(out.data());
     if (cold) layer = (layer + 1) % kLayers;
   }
+  std::free(cache);
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * 2 * count * kDim * sizeof(float)));
 }
 

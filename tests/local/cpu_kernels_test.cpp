@@ -380,23 +380,27 @@ TEST(CpuKernels, SwigluMatchesTheDefinitionOnEveryPath) {
 }
 
 TEST(CpuKernels, AttentionMatchesTheDefinitionOnEveryPath) {
-  // A head's cache as the CPU backend lays it out (keys in blocks, values by position), with
-  // visible positions that start inside a block or on one (a sliding window's) and end inside or
-  // on one; every position outside them holds NaN, which must not reach the result. Head sizes
-  // that are and are not whole vectors; one query, several, and more than one batch of them.
+  // A head's cache as the CPU backend lays it out (chunks a row apart, each its keys in blocks by
+  // dimension then its values by position, here with a chunk of something else between), with
+  // visible positions that start inside a block or on one (a sliding window's), end inside or on
+  // one, and run into a second or third chunk; every float outside them holds NaN, which must
+  // not reach the result. Head sizes that are and are not whole vectors; one query, several, and
+  // more than one batch of them.
   for (int dim : {8, 64, 80, 128}) {
-    for (int count : {1, 5, 17, 40, 100}) {
-      for (int first : {0, 5, 16}) {
+    for (int count : {1, 5, 17, 40, 100, 300}) {
+      for (int first : {0, 5, 16, 250}) {
         for (int queries : {1, 3, 7, 12}) {
-          const int positions = (first + count + 1 + kKeyBlock - 1) / kKeyBlock * kKeyBlock;
+          const int chunks = (first + count) / kCacheChunk + 1;
+          const std::size_t chunk = static_cast<std::size_t>(kCacheChunk) * dim;
           const auto q = random_values(static_cast<std::size_t>(queries) * dim, 1);
           const auto key_rows = random_values(static_cast<std::size_t>(count) * dim, 2);
           const auto value_rows = random_values(static_cast<std::size_t>(count) * dim, 3);
-          std::vector<float> keys(static_cast<std::size_t>(positions) * dim, NAN), values(keys.size(), NAN);
+          std::vector<float> storage(static_cast<std::size_t>(chunks) * 3 * chunk, NAN);
+          const HeadCache cache{storage.data(), storage.data() + chunk, 3 * chunk, dim};
           for (int j = 0; j < count; ++j)
             for (int d = 0; d < dim; ++d) {
-              keys[key_offset(first + j, d, dim)] = key_rows[static_cast<std::size_t>(j) * dim + d];
-              values[static_cast<std::size_t>(first + j) * dim + d] = value_rows[static_cast<std::size_t>(j) * dim + d];
+              cache.key(first + j, d) = key_rows[static_cast<std::size_t>(j) * dim + d];
+              cache.value(first + j)[d] = value_rows[static_cast<std::size_t>(j) * dim + d];
             }
           for (float softcap : {0.0f, 2.0f}) {
             // softmax(q·k / √dim) · v in double, query by query.
@@ -418,8 +422,8 @@ TEST(CpuKernels, AttentionMatchesTheDefinitionOnEveryPath) {
             }
             for (KernelPath path : supported_paths()) {
               std::vector<float> out(static_cast<std::size_t>(queries) * dim + 1, NAN);
-              kernels_for(path).attend(q.data(), queries, keys.data(), first, values.data() + static_cast<std::size_t>(first) * dim, count,
-                                       dim, 1.0f / std::sqrt(static_cast<float>(dim)), softcap, out.data());
+              kernels_for(path).attend(q.data(), queries, cache, first, count, 1.0f / std::sqrt(static_cast<float>(dim)), softcap,
+                                       out.data());
               for (int d = 0; d < queries * dim; ++d)
                 ASSERT_NEAR(out[d], expected[d], 1e-5) << path_name(path) << " dim " << dim << " count " << count << " first " << first
                                                        << " queries " << queries << " at " << d;
@@ -468,26 +472,6 @@ TEST(ThreadPool, EveryIndexRunsExactlyOnceAcrossManyLoops) {
   }
 }
 
-// A KV cache's pages are marked for small pages only (VmFlags "nh"): with transparent huge pages
-// on for all memory, a short context would otherwise take a 2 MiB page for each head's stretch.
-TEST(CpuBackend, KvCachesAskForSmallPages) {
-  auto backend = make_cpu_backend(1);
-  constexpr long kPages = 777;  // a size no other mapping of this process has
-  // Whole key blocks of 16 positions, one KV head of 64 floats: 16 × 64 floats a page.
-  auto cache = backend->allocate_cache(static_cast<int>(kPages * 16), 1, 64);
-  std::ifstream smaps("/proc/self/smaps");
-  ASSERT_TRUE(smaps) << "no /proc/self/smaps";
-  // The cache's whole pages: all of it, or one page less where the heap's bookkeeping shares its first.
-  long size_kb = 0;
-  bool found = false;
-  for (std::string line; std::getline(smaps, line);) {
-    if (line.rfind("Size:", 0) == 0) size_kb = std::stol(line.substr(5));
-    if (line.rfind("VmFlags:", 0) == 0 && (line + " ").find(" nh ") != std::string::npos)
-      found = found || (size_kb >= (kPages - 1) * 4 && size_kb <= kPages * 4);
-  }
-  EXPECT_TRUE(found) << "no mapping of about " << kPages * 4 << " kB marked nh";
-}
-
 // A buffer of `backend` holding `values`, put there as the forward pass puts its input: embedded
 // from a table whose rows they are.
 std::unique_ptr<Buffer> filled(Backend& backend, const std::vector<float>& values, int width) {
@@ -499,6 +483,40 @@ std::unique_ptr<Buffer> filled(Backend& backend, const std::vector<float>& value
   backend.upload(table);
   backend.embed(table, ids, 1.0f, View{buffer.get()});
   return buffer;
+}
+
+// A KV cache is one mapping advised for huge pages (VmFlags "hg") whose memory grows with the
+// positions written: 16 positions of every layer and head touch its first row of chunks (3 MiB),
+// two huge pages at most, where a cache laid out a head at a time would touch every head's
+// stretch, 48 MiB.
+TEST(CpuBackend, KvCacheMemoryGrowsWithThePositionsWritten) {
+  auto backend = make_cpu_backend(1);
+  constexpr int kLayers = 6, kPositions = 4096, kHeads = 4, kDim = 64, kTokens = 16;
+  // 16 rows of 6 × 2 × 4 chunks of 256 × 64 floats: 48 MiB, a size no other mapping of this
+  // process has.
+  constexpr long kMappingKb = 48 * 1024;
+  CacheBuffers caches = backend->allocate_caches(kLayers, kPositions, kHeads, kDim);
+  ASSERT_EQ(caches.keys.size(), static_cast<std::size_t>(kLayers));
+  ASSERT_EQ(caches.values.size(), static_cast<std::size_t>(kLayers));
+  const AttentionShape shape{kHeads, kHeads, kDim, 0.125f, 0, 0, kPositions};
+  auto k = filled(*backend, random_values(static_cast<std::size_t>(kTokens) * kHeads * kDim, 1), kDim);
+  auto v = filled(*backend, random_values(static_cast<std::size_t>(kTokens) * kHeads * kDim, 2), kDim);
+  for (int l = 0; l < kLayers; ++l)
+    backend->store_kv(View{k.get()}, View{v.get()}, kTokens, 0, shape, View{caches.keys[l].get()}, View{caches.values[l].get()});
+  std::ifstream smaps("/proc/self/smaps");
+  ASSERT_TRUE(smaps) << "no /proc/self/smaps";
+  long size_kb = 0, rss_kb = -1, found_rss_kb = -1;
+  for (std::string line; std::getline(smaps, line);) {
+    if (line.rfind("Size:", 0) == 0) size_kb = std::stol(line.substr(5));
+    if (line.rfind("Rss:", 0) == 0) rss_kb = std::stol(line.substr(4));
+    if (line.rfind("VmFlags:", 0) == 0 && size_kb == kMappingKb) {
+      EXPECT_NE((line + " ").find(" hg "), std::string::npos) << "the cache's mapping is not advised for huge pages: " << line;
+      found_rss_kb = rss_kb;
+    }
+  }
+  ASSERT_GE(found_rss_kb, 0) << "no mapping of " << kMappingKb << " kB";
+  EXPECT_LE(found_rss_kb, 4096) << "16 positions took " << found_rss_kb << " kB of the cache";
+  EXPECT_GT(found_rss_kb, 0);
 }
 
 // Products of one input quantized differently (MLX's per-module overrides) each take the

@@ -22,9 +22,9 @@ class CountingBackend final : public ForwardingBackend {
     ++buffers;
     return ForwardingBackend::allocate(floats);
   }
-  std::unique_ptr<Buffer> allocate_cache(int positions, int kv_heads, int head_dim) override {
+  CacheBuffers allocate_caches(int layers, int positions, int kv_heads, int head_dim) override {
     ++caches;
-    return ForwardingBackend::allocate_cache(positions, kv_heads, head_dim);
+    return ForwardingBackend::allocate_caches(layers, positions, kv_heads, head_dim);
   }
   std::atomic<int> buffers{0}, caches{0};
 };

@@ -66,8 +66,11 @@ class VulkanOps : public ::testing::TestWithParam<bool> {
     return filled(values, width);
   }
   Pair empty(std::size_t count) { return {cpu->allocate(count), gpu->allocate(count), cpu.get()}; }
-  Pair cache(int positions, int kv_heads, int head_dim) {
-    return {cpu->allocate_cache(positions, kv_heads, head_dim), gpu->allocate_cache(positions, kv_heads, head_dim), cpu.get()};
+  // One layer's key and value caches on both backends.
+  std::pair<Pair, Pair> caches(int positions, int kv_heads, int head_dim) {
+    CacheBuffers on_cpu = cpu->allocate_caches(1, positions, kv_heads, head_dim), on_gpu = gpu->allocate_caches(1, positions, kv_heads, head_dim);
+    return {Pair{std::move(on_cpu.keys[0]), std::move(on_gpu.keys[0]), cpu.get()},
+            Pair{std::move(on_cpu.values[0]), std::move(on_gpu.values[0]), cpu.get()}};
   }
   const std::vector<float>& vector(std::size_t count, float low, float high) {
     std::uniform_real_distribution<float> uniform(low, high);
@@ -249,7 +252,7 @@ TEST_P(VulkanOps, AttentionDecodePrefillGqaWindowSoftcap) {
     const int capacity = static_cast<int>(positions) + 3;
     auto k_rows = random_buffer(positions * kv_width, c.head_dim, 2.0f);
     auto v_rows = random_buffer(positions * kv_width, c.head_dim);
-    auto k = cache(capacity, c.kv_heads, c.head_dim), v = cache(capacity, c.kv_heads, c.head_dim);
+    auto [k, v] = caches(capacity, c.kv_heads, c.head_dim);
     auto out = empty(c.tokens * q_width);
     AttentionShape shape{c.heads, c.kv_heads, c.head_dim, 1.0f / std::sqrt(static_cast<float>(c.head_dim)), c.softcap, c.window,
                          capacity};

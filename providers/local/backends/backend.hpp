@@ -11,6 +11,7 @@
 #include <mutex>
 #include <span>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -44,6 +45,12 @@ struct AttentionShape {
   int cache_positions = 0;  // the positions a layer's cache holds
 };
 
+// A model's key and value caches, one of each per layer, laid out as the backend's store_kv
+// writes them.
+struct CacheBuffers {
+  std::vector<std::unique_ptr<Buffer>> keys, values;
+};
+
 // One weight of a batch of products that share their input.
 struct Product {
   const WeightMatrix* w;
@@ -65,11 +72,17 @@ class Backend {
   virtual bool reads_weights_in_host_memory() const { return false; }
 
   virtual std::unique_ptr<Buffer> allocate(std::size_t floats) = 0;
-  // A layer's key or value cache for `positions` positions of kv_heads × head_dim floats:
-  // allocated for the whole context, filled a position at a time. A backend may pad it for its
-  // layout (see store_kv).
-  virtual std::unique_ptr<Buffer> allocate_cache(int positions, int kv_heads, int head_dim) {
-    return allocate(static_cast<std::size_t>(positions) * kv_heads * head_dim);
+  // Every layer's key and value caches for `positions` positions of kv_heads × head_dim floats:
+  // allocated for the whole context, filled a position at a time. By default a buffer of each per
+  // layer, laid out as the default store_kv says; a backend may lay them out together.
+  virtual CacheBuffers allocate_caches(int layers, int positions, int kv_heads, int head_dim) {
+    CacheBuffers caches;
+    const std::size_t floats = static_cast<std::size_t>(positions) * kv_heads * head_dim;
+    for (int l = 0; l < layers; ++l) {
+      caches.keys.push_back(allocate(floats));
+      caches.values.push_back(allocate(floats));
+    }
+    return caches;
   }
   // Makes a weight resident once (a GPU uploads it; the CPU uses it in place). Operations may
   // only be given weights uploaded before. Throws Error(resource) when it does not fit.
@@ -96,7 +109,7 @@ class Backend {
   // Rotates each head of each token in place (rotate-half layout); token t is at first_position + t.
   virtual void rope(View x, int tokens, int heads, int head_dim, int first_position, std::span<const float> inverse_frequencies) = 0;
   // Writes `tokens` rows of keys and values (k and v: kv_heads × head_dim each) into a layer's
-  // caches (allocate_cache's, for shape.cache_positions) from first_position on. How a
+  // caches (allocate_caches's, for shape.cache_positions) from first_position on. How a
   // cache is laid out is the backend's choice, which its attention reads: by default
   // [position][kv_head][head_dim].
   virtual void store_kv(View k, View v, int tokens, int first_position, const AttentionShape& shape, View key_cache,

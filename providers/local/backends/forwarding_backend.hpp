@@ -18,8 +18,8 @@ class ForwardingBackend : public Backend {
   int prefill_chunk() const override { return inner_->prefill_chunk(); }
   bool reads_weights_in_host_memory() const override { return inner_->reads_weights_in_host_memory(); }
   std::unique_ptr<Buffer> allocate(std::size_t floats) override { return inner_->allocate(floats); }
-  std::unique_ptr<Buffer> allocate_cache(int positions, int kv_heads, int head_dim) override {
-    return inner_->allocate_cache(positions, kv_heads, head_dim);
+  CacheBuffers allocate_caches(int layers, int positions, int kv_heads, int head_dim) override {
+    return inner_->allocate_caches(layers, positions, kv_heads, head_dim);
   }
   void upload(const WeightMatrix& weight) override { inner_->upload(weight); }
   void upload(std::span<const float> vector) override { inner_->upload(vector); }

@@ -94,10 +94,9 @@ TransformerWeights load_transformer_weights(const TensorStore& store, const Mode
 }
 
 KVCache::KVCache(const ModelConfig& config, int capacity_in, Backend& backend) : capacity(capacity_in) {
-  for (int l = 0; l < config.num_layers; ++l) {
-    keys.push_back(backend.allocate_cache(capacity, config.num_kv_heads, config.head_dim));
-    values.push_back(backend.allocate_cache(capacity, config.num_kv_heads, config.head_dim));
-  }
+  CacheBuffers caches = backend.allocate_caches(config.num_layers, capacity, config.num_kv_heads, config.head_dim);
+  keys = std::move(caches.keys);
+  values = std::move(caches.values);
 }
 
 Transformer::Transformer(const ModelConfig& config, const TransformerWeights& weights, Backend& backend)

@@ -60,7 +60,7 @@ struct KVCache {
   KVCache(const ModelConfig& config, int capacity, Backend& backend);
   int capacity = 0;
   int length = 0;  // positions filled
-  // Per layer, from the backend's allocate_cache: laid out as its store_kv writes them.
+  // Per layer, from the backend's allocate_caches: laid out as its store_kv writes them.
   std::vector<std::unique_ptr<Buffer>> keys, values;
 };
 

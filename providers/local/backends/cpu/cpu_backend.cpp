@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <vector>
 
+#include <switchboard/error.hpp>
+
 #include "backends/backend.hpp"
 #include "backends/cpu/kernels/kernels.hpp"
 #include "backends/cpu/thread_pool.hpp"
@@ -35,27 +37,48 @@ constexpr int kTileRows = 32;  // the rows one AMX block computes (two AVX2 bloc
 
 class CpuBuffer final : public Buffer {
  public:
-  explicit CpuBuffer(std::size_t floats) : size_(floats), data_(new (std::align_val_t(64)) float[floats]) {}
-  ~CpuBuffer() override { ::operator delete[](data_, std::align_val_t(64)); }
+  explicit CpuBuffer(std::size_t floats)
+      : size_(floats), storage_(new (std::align_val_t(64)) float[floats], [](float* p) { ::operator delete[](p, std::align_val_t(64)); }),
+        data_(storage_.get()) {}
+  // Floats inside memory other buffers share (a KV cache's mapping): a KV head's chunks
+  // `chunk_stride` floats apart (see allocate_caches).
+  CpuBuffer(std::shared_ptr<void> shared, float* data, std::size_t floats, std::size_t chunk_stride)
+      : size_(floats), storage_(std::move(shared), data), data_(data), chunk_stride_(chunk_stride) {}
   std::size_t size() const override { return size_; }
   float* data() { return data_; }
-
-  // Asks the kernel to back the buffer's whole pages with small pages only. For KV caches, which
-  // are left untouched until written and so cost memory for the positions filled: each KV head's
-  // positions lie side by side (see store_kv), so a short context touches a little of every
-  // head's stretch, and with transparent huge pages on for all memory each touch would take a
-  // 2 MiB page. The buffer stays on the heap, where it reuses memory the load freed (a mapping
-  // of its own raised the Qwen-shape bench's peak RSS by 8 MiB).
-  void avoid_huge_pages() {
-    constexpr std::uintptr_t kPage = 4096;
-    const auto begin = (reinterpret_cast<std::uintptr_t>(data_) + kPage - 1) / kPage * kPage;
-    const auto end = (reinterpret_cast<std::uintptr_t>(data_ + size_)) / kPage * kPage;
-    if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_NOHUGEPAGE);  // a hint
-  }
+  std::size_t chunk_stride() const { return chunk_stride_; }
 
  private:
   std::size_t size_;
+  std::shared_ptr<float> storage_;
   float* data_;  // left uninitialised: a KV cache's pages cost memory only once they are written
+  std::size_t chunk_stride_ = 0;
+};
+
+// Anonymous memory in whole huge pages from a huge page boundary, advised MADV_HUGEPAGE (a hint:
+// the kernel may back it with small pages), untouched until written.
+class HugePageMapping {
+ public:
+  explicit HugePageMapping(std::size_t bytes) {
+    constexpr std::uintptr_t kHugePage = std::uintptr_t{2} << 20;
+    size_ = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+    // Mapped a huge page larger, then trimmed to the boundary inside.
+    void* region = ::mmap(nullptr, size_ + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (region == MAP_FAILED) throw Error(ErrorCategory::unavailable, "cannot map " + std::to_string(size_) + " bytes for the KV cache");
+    const auto begin = reinterpret_cast<std::uintptr_t>(region), start = (begin + kHugePage - 1) / kHugePage * kHugePage;
+    if (start > begin) ::munmap(region, start - begin);
+    if (start + size_ < begin + size_ + kHugePage) ::munmap(reinterpret_cast<void*>(start + size_), begin + kHugePage - start);
+    start_ = reinterpret_cast<float*>(start);
+    ::madvise(start_, size_, MADV_HUGEPAGE);
+  }
+  ~HugePageMapping() { ::munmap(start_, size_); }
+  HugePageMapping(const HugePageMapping&) = delete;
+  HugePageMapping& operator=(const HugePageMapping&) = delete;
+  float* floats() const { return start_; }
+
+ private:
+  float* start_ = nullptr;
+  std::size_t size_ = 0;
 };
 
 // The cosines and sines of the rotary angles of one pass's positions, kept for the next call
@@ -102,10 +125,29 @@ class CpuBackend final : public Backend {
   }
 
   std::unique_ptr<Buffer> allocate(std::size_t floats) override { return std::make_unique<CpuBuffer>(floats); }
-  std::unique_ptr<Buffer> allocate_cache(int positions, int kv_heads, int head_dim) override {
-    auto cache = std::make_unique<CpuBuffer>(static_cast<std::size_t>(padded_positions(positions)) * kv_heads * head_dim);
-    cache->avoid_huge_pages();
-    return cache;
+  // Every layer's caches in one mapping, a row of cpu::kCacheChunk positions at a time: row r
+  // holds, for each layer, its keys' chunk r of every KV head, then its values'. So the memory a
+  // context touches grows with its positions (the mapping's pages cost memory only once written)
+  // on huge pages too, where laid out a head at a time a short context would touch every head's
+  // stretch, a huge page each. On small pages each block of keys (4 KiB at 64 dimensions) was a
+  // page of its own, a TLB miss: decode attention at 576 positions took 29-35 µs a layer against
+  // 23-24 in this mapping (Qwen2.5-0.5B shape, 2 threads, SWITCHBOARD_CPU_PROFILE, 3
+  // alternations). Chunks of 128 positions read slower (26-31 µs), and a row a block of 16 wide
+  // slower still (33-41): a head's stream breaks at every chunk.
+  CacheBuffers allocate_caches(int layers, int positions, int kv_heads, int head_dim) override {
+    const std::size_t chunk = static_cast<std::size_t>(cpu::kCacheChunk) * head_dim;
+    const std::size_t layer_part = static_cast<std::size_t>(kv_heads) * chunk;  // a layer's keys or values in a row
+    const std::size_t row = 2 * static_cast<std::size_t>(layers) * layer_part;
+    const std::size_t rows = (static_cast<std::size_t>(positions) + cpu::kCacheChunk - 1) / cpu::kCacheChunk;
+    auto mapping = std::make_shared<HugePageMapping>(rows * row * sizeof(float));
+    const std::size_t floats = rows * layer_part;  // what each buffer holds
+    CacheBuffers caches;
+    for (int l = 0; l < layers; ++l) {
+      float* keys = mapping->floats() + 2 * static_cast<std::size_t>(l) * layer_part;
+      caches.keys.push_back(std::make_unique<CpuBuffer>(mapping, keys, floats, row));
+      caches.values.push_back(std::make_unique<CpuBuffer>(mapping, keys + layer_part, floats, row));
+    }
+    return caches;
   }
   void upload(const WeightMatrix&) override {}
   void upload(std::span<const float>) override {}
@@ -173,26 +215,23 @@ class CpuBackend final : public Backend {
     }
   }
 
-  // Caches are by KV head, each head's positions together: decode's tasks are KV heads, so each
-  // thread streams whole contiguous heads. Laid out by position, a head's keys were 256-byte rows
-  // strided by every head's, and a cold cache read at half the speed (bench_cpu_kernels' attend
-  // cases). Within a head, values are [position][head_dim] and keys in blocks by dimension
-  // (kernels.hpp: key_offset).
+  // Caches as allocate_caches lays them out: a KV head's positions in chunks a row apart, each
+  // chunk its keys in blocks by dimension and its values by position (kernels.hpp: HeadCache).
+  // Decode's tasks are KV heads, so each thread streams a head's chunks.
   void store_kv(View k_view, View v_view, int tokens, int first_position, const AttentionShape& shape, View key_view,
                 View value_view) override {
     const float* k = at(k_view);
     const float* v = at(v_view);
-    float* keys = at(key_view);
-    float* values = at(value_view);
     const int dim = shape.head_dim;
-    for (int t = 0; t < tokens; ++t)
-      for (int h = 0; h < shape.kv_heads; ++h) {
+    for (int h = 0; h < shape.kv_heads; ++h) {
+      const cpu::HeadCache cache = head_cache(key_view, value_view, shape, h);
+      for (int t = 0; t < tokens; ++t) {
         const std::size_t from = (static_cast<std::size_t>(t) * shape.kv_heads + h) * dim;
         const int position = first_position + t;
-        float* head_keys = keys + head_offset(shape, h);
-        for (int d = 0; d < dim; ++d) head_keys[cpu::key_offset(position, d, dim)] = k[from + d];
-        std::copy_n(v + from, dim, values + head_offset(shape, h) + static_cast<std::size_t>(position) * dim);
+        for (int d = 0; d < dim; ++d) cache.key(position, d) = k[from + d];
+        std::copy_n(v + from, dim, cache.value(position));
       }
+    }
   }
 
   // Tasks by query token: each query's arithmetic is the same whatever else is in
@@ -201,8 +240,6 @@ class CpuBackend final : public Backend {
   void attention(View q_view, View key_view, View value_view, int tokens, int first_position, const AttentionShape& shape,
                  View out_view) override {
     const float* q = at(q_view);
-    const float* key_cache = at(key_view);
-    const float* value_cache = at(value_view);
     float* out = at(out_view);
     const int group = shape.heads / shape.kv_heads;
     // A task is one token's query heads that share a KV head.
@@ -211,12 +248,9 @@ class CpuBackend final : public Backend {
         const int t = static_cast<int>(task / shape.kv_heads), kv_head = static_cast<int>(task % shape.kv_heads);
         const int position = first_position + t;
         const int first = shape.window > 0 ? std::max(0, position - shape.window + 1) : 0;
-        const int count = position - first + 1;
         const std::size_t head = static_cast<std::size_t>(t) * shape.heads + static_cast<std::size_t>(kv_head) * group;
-        const std::size_t cache = head_offset(shape, kv_head);
-        kernels_.attend(q + head * shape.head_dim, group, key_cache + cache, first,
-                        value_cache + cache + static_cast<std::size_t>(first) * shape.head_dim, count, shape.head_dim, shape.scale,
-                        shape.softcap, out + head * shape.head_dim);
+        kernels_.attend(q + head * shape.head_dim, group, head_cache(key_view, value_view, shape, kv_head), first, position - first + 1,
+                        shape.scale, shape.softcap, out + head * shape.head_dim);
       }
     });
   }
@@ -262,10 +296,10 @@ class CpuBackend final : public Backend {
   }
 
  private:
-  // Positions a cache holds per head: whole key blocks.
-  static int padded_positions(int positions) { return (positions + cpu::kKeyBlock - 1) / cpu::kKeyBlock * cpu::kKeyBlock; }
-  static std::size_t head_offset(const AttentionShape& shape, int kv_head) {
-    return static_cast<std::size_t>(kv_head) * padded_positions(shape.cache_positions) * shape.head_dim;
+  // KV head `kv_head` of a layer's caches, from allocate_caches.
+  static cpu::HeadCache head_cache(View key_view, View value_view, const AttentionShape& shape, int kv_head) {
+    const std::size_t head = static_cast<std::size_t>(kv_head) * cpu::kCacheChunk * shape.head_dim;
+    return {at(key_view) + head, at(value_view) + head, static_cast<CpuBuffer*>(key_view.buffer)->chunk_stride(), shape.head_dim};
   }
 
   // Whether the integer kernels take `w` with the input quantized for `first`.

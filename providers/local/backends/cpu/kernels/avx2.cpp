@@ -384,14 +384,16 @@ struct Vec8 {
 // from L2 or memory once a long context no longer fit.
 constexpr int kValueBlock = 32;
 
-// Asks for positions first..first+count of a cache (rows of Pieces × 8 floats, `stride` apart)
-// ahead of use. It mattered most when a head's rows were strided by every head's (the hardware
-// prefetcher alone read ~4 GB/s past the L3); with a head's rows side by side it still helps a
-// little (attend, cold, 640 positions: 37 µs against 40 without).
+// Asks for the values of positions first..first+count ahead of use. It mattered most when a
+// head's rows were strided by every head's (the hardware prefetcher alone read ~4 GB/s past the
+// L3); with a head's rows side by side it still helped a little (attend, cold, 640 positions:
+// 37 µs against 40 without).
 template <int Pieces>
-inline void prefetch_rows(const float* rows, std::size_t stride, int first, int count) {
-  for (int j = first; j < first + count; ++j)
-    for (int line = 0; line < Pieces * 8; line += 16) _mm_prefetch(reinterpret_cast<const char*>(rows + j * stride + line), _MM_HINT_T0);
+inline void prefetch_values(const HeadCache& cache, int first, int count) {
+  for (int j = first; j < first + count; ++j) {
+    const float* row = cache.value(j);
+    for (int line = 0; line < Pieces * 8; line += 16) _mm_prefetch(reinterpret_cast<const char*>(row + line), _MM_HINT_T0);
+  }
 }
 
 // Heads of Pieces × 8 dimensions, the query heads that share a KV head together: their softmax
@@ -400,11 +402,10 @@ inline void prefetch_rows(const float* rows, std::size_t stride, int first, int 
 // float round trip, exact). A query's arithmetic is the same whatever the others: its sums run
 // over positions in order.
 template <int Pieces>
-void attend_shared(const float* q, int queries, const float* keys, int first_position, const float* values, int count, float scale,
-                   float softcap, float* out) {
+void attend_shared(const float* q, int queries, const HeadCache& cache, int first_position, int count, float scale, float softcap,
+                   float* out) {
   constexpr int dim = Pieces * 8;
-  constexpr std::size_t stride = dim;
-  const SoftmaxWeights softmax = softmax_weights_of<Vec8>(q, queries, dim, keys, first_position, count, scale, softcap);
+  const SoftmaxWeights softmax = softmax_weights_of<Vec8>(q, queries, cache, first_position, count, scale, softcap);
   std::fill(out, out + static_cast<std::size_t>(queries) * dim, 0.0f);
   constexpr int kHeld = std::min(Pieces, 8);  // sums held in registers at once
   for (int block = 0; block < count; block += kValueBlock) {
@@ -415,7 +416,7 @@ void attend_shared(const float* q, int queries, const float* keys, int first_pos
       // start they queued behind each other (attend, cold: 640 positions 34 -> 28.5 µs, 2048
       // positions 120 -> 98).
       const int from = end + ahead * i / queries, to = end + ahead * (i + 1) / queries;
-      prefetch_rows<Pieces>(values, stride, from, to - from);
+      prefetch_values<Pieces>(cache, first_position + from, to - from);
       const float* weights = softmax.weights + static_cast<std::size_t>(i) * softmax.row;
       for (int first = 0; first < Pieces; first += kHeld) {
         float* sum_at = out + static_cast<std::size_t>(i) * dim + 8 * first;
@@ -423,7 +424,7 @@ void attend_shared(const float* q, int queries, const float* keys, int first_pos
         for (int p = 0; p < kHeld; ++p) sums[p] = _mm256_loadu_ps(sum_at + 8 * p);
         for (int j = block; j < end; ++j) {
           const __m256 weight = _mm256_set1_ps(weights[j]);
-          const float* value = values + j * stride + 8 * first;
+          const float* value = cache.value(first_position + j) + 8 * first;
           for (int p = 0; p < kHeld; ++p) sums[p] = _mm256_fmadd_ps(weight, _mm256_loadu_ps(value + 8 * p), sums[p]);
         }
         for (int p = 0; p < kHeld; ++p) _mm256_storeu_ps(sum_at + 8 * p, sums[p]);
@@ -439,12 +440,11 @@ void attend_shared(const float* q, int queries, const float* keys, int first_pos
   }
 }
 
-void attend(const float* q, int queries, const float* keys, int first, const float* values, int count, int dim, float scale,
-            float softcap, float* out) {
-  switch (dim) {
-    case 64: return attend_shared<8>(q, queries, keys, first, values, count, scale, softcap, out);
-    case 128: return attend_shared<16>(q, queries, keys, first, values, count, scale, softcap, out);
-    default: return attend_gathered<dot, axpy, exp>(q, queries, keys, first, values, count, dim, scale, softcap, out);
+void attend(const float* q, int queries, const HeadCache& cache, int first, int count, float scale, float softcap, float* out) {
+  switch (cache.dim) {
+    case 64: return attend_shared<8>(q, queries, cache, first, count, scale, softcap, out);
+    case 128: return attend_shared<16>(q, queries, cache, first, count, scale, softcap, out);
+    default: return attend_gathered<dot, axpy, exp>(q, queries, cache, first, count, scale, softcap, out);
   }
 }
 

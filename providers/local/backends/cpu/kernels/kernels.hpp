@@ -130,16 +130,33 @@ void quantize_parts_scalar(QuantizedRow& x, const float* in);
 // The AVX2 path's affine_rows, which the avx512 path takes 4-bit rows of 64-column chunks to.
 void affine_rows_words_avx2(const WeightMatrix& w, const QuantizedRow& x, int first, int last, float* out);
 
-// A head's key cache lies by dimension within blocks of kKeyBlock positions, [block][dimension]
-// [position in block]: attention scores a block's positions in the lanes of vectors, one
-// dimension at a time, with no sum across lanes (position-major keys needed a transposing
-// reduction for every eight scores). Values stay position-major: their weighted sum takes a
-// position's row at a time.
+// One KV head's cache as the CPU keeps it. Positions go in blocks of kKeyBlock: a block's keys
+// by dimension, [dimension][position in block], so attention scores a block's positions in the
+// lanes of vectors, one dimension at a time, with no sum across lanes (position-major keys
+// needed a transposing reduction for every eight scores); its values by position, for the
+// weighted sum a position's row at a time. A chunk of kCacheChunk positions holds its blocks
+// side by side (keys, and apart from them values), one long stream to read; chunks lie
+// `chunk_stride` floats apart, since a cache keeps every layer's and head's chunk of the same
+// positions together (see the CPU backend's allocate_caches).
 constexpr int kKeyBlock = 16;
-inline std::size_t key_offset(int position, int d, int dim) {
-  return (static_cast<std::size_t>(position / kKeyBlock) * static_cast<std::size_t>(dim) + static_cast<std::size_t>(d)) * kKeyBlock +
-         static_cast<std::size_t>(position % kKeyBlock);
-}
+constexpr int kCacheChunk = 256;
+
+struct HeadCache {
+  float* keys;    // chunk 0's keys
+  float* values;  // chunk 0's values
+  std::size_t chunk_stride;
+  int dim;
+
+  float* key_block(int position) const {
+    return keys + static_cast<std::size_t>(position / kCacheChunk) * chunk_stride +
+           static_cast<std::size_t>(position % kCacheChunk / kKeyBlock) * kKeyBlock * static_cast<std::size_t>(dim);
+  }
+  float& key(int position, int d) const { return key_block(position)[static_cast<std::size_t>(d) * kKeyBlock + position % kKeyBlock]; }
+  float* value(int position) const {
+    return values + static_cast<std::size_t>(position / kCacheChunk) * chunk_stride +
+           static_cast<std::size_t>(position % kCacheChunk) * static_cast<std::size_t>(dim);
+  }
+};
 
 struct Kernels {
   KernelPath path;
@@ -156,11 +173,9 @@ struct Kernels {
   void (*swiglu)(const float* gate, const float* up, float* out, int n);
   // `queries` query heads that share one KV head (q and out: that many rows of `dim`) against
   // its cached positions first..first + count - 1: out = softmax(soft-capped scale · q·kᵀ) · v.
-  // `keys` is the head's key cache from position 0, laid out as key_offset says; `values` the
-  // value of position `first`, positions `dim` floats apart. A query's result depends on nothing
-  // but its arguments, so a prompt gives the same numbers in any chunking.
-  void (*attend)(const float* q, int queries, const float* keys, int first, const float* values, int count, int dim, float scale,
-                 float softcap, float* out);
+  // A query's result depends on nothing but its arguments, so a prompt gives the same numbers in
+  // any chunking.
+  void (*attend)(const float* q, int queries, const HeadCache& cache, int first, int count, float scale, float softcap, float* out);
   // Rows first..last of any weight widened to float32, one after another (prefill's BLAS path).
   void (*widen_rows)(const WeightMatrix& w, int first, int last, float* out);
   // Rows first..last of affine w times every token of x (laid out as token_layout says):
@@ -198,13 +213,13 @@ float softmax_in_place(float* scores, int count) {
 // Attention from a path's dot, axpy and exp, for the paths and head sizes without a faster one:
 // each position's key gathered into a row once for all the queries.
 template <float (*Dot)(const float*, const float*, int), void (*Axpy)(float, const float*, float*, int), void (*Exp)(float*, int)>
-void attend_gathered(const float* q, int queries, const float* keys, int first, const float* values, int count, int dim, float scale,
-                     float softcap, float* out) {
+void attend_gathered(const float* q, int queries, const HeadCache& cache, int first, int count, float scale, float softcap, float* out) {
+  const int dim = cache.dim;
   thread_local std::vector<float> key, scores;
   key.resize(static_cast<std::size_t>(dim));
   scores.resize(static_cast<std::size_t>(queries) * count);
   for (int j = 0; j < count; ++j) {
-    for (int d = 0; d < dim; ++d) key[d] = keys[key_offset(first + j, d, dim)];
+    for (int d = 0; d < dim; ++d) key[d] = cache.key(first + j, d);
     for (int i = 0; i < queries; ++i) {
       float score = Dot(q + static_cast<std::size_t>(i) * dim, key.data(), dim) * scale;
       if (softcap > 0) score = softcap * std::tanh(score / softcap);
@@ -216,7 +231,7 @@ void attend_gathered(const float* q, int queries, const float* keys, int first, 
     float* sums = out + static_cast<std::size_t>(i) * dim;
     const float inverse = softmax_in_place<Exp>(weights, count);
     std::fill(sums, sums + dim, 0.0f);
-    for (int j = 0; j < count; ++j) Axpy(weights[j], values + static_cast<std::size_t>(j) * dim, sums, dim);
+    for (int j = 0; j < count; ++j) Axpy(weights[j], cache.value(first + j), sums, dim);
     for (int d = 0; d < dim; ++d) sums[d] *= inverse;
   }
 }
