@@ -51,7 +51,7 @@ class CpuBuffer final : public Buffer {
  private:
   std::size_t size_;
   std::shared_ptr<float> storage_;
-  float* data_;  // left uninitialised: a KV cache's pages cost memory only once they are written
+  float* data_;  // left uninitialised; a KV cache's mapping costs memory only where written
   std::size_t chunk_stride_ = 0;
 };
 
