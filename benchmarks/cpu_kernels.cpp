@@ -62,6 +62,16 @@ void affine_matvec(benchmark::State& state, KernelPath path, int rows, int cols,
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * w.bytes()));
 }
 
+// `bytes` or more from a huge page boundary, advised MADV_HUGEPAGE, as the CPU backend keeps its
+// weights and KV caches; std::free gives it back.
+void* huge_page_memory(std::size_t bytes) {
+  constexpr std::size_t kHugePage = std::size_t{2} << 20;
+  const std::size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+  void* memory = std::aligned_alloc(kHugePage, rounded);
+  ::madvise(memory, rounded, MADV_HUGEPAGE);
+  return memory;
+}
+
 // `copies` copies of `w` stacked into one matrix: a working set far larger than the caches
 // without quantizing gigabytes of floats.
 WeightMatrix stacked(const WeightMatrix& w, int copies, bool huge) {
@@ -75,8 +85,7 @@ WeightMatrix stacked(const WeightMatrix& w, int copies, bool huge) {
   const std::size_t total = (values + 2 * factors) * copies;
   std::byte* data;
   if (huge) {
-    data = static_cast<std::byte*>(std::aligned_alloc(1 << 21, (total + (1 << 21) - 1) & ~std::size_t((1 << 21) - 1)));
-    madvise(data, total, MADV_HUGEPAGE);
+    data = static_cast<std::byte*>(huge_page_memory(total));
   } else {
     big.owned.resize(total);
     data = big.owned.data();
@@ -130,11 +139,9 @@ void attend(benchmark::State& state, KernelPath path) {
   const Kernels& kernels = kernels_for(path);
   constexpr std::size_t kChunk = static_cast<std::size_t>(kCacheChunk) * kDim, kRow = std::size_t{kLayers} * 2 * kHeads * kChunk;
   const std::size_t rows = (static_cast<std::size_t>(count) + kCacheChunk - 1) / kCacheChunk;
-  constexpr std::size_t kHugePage = std::size_t{2} << 20;
-  const std::size_t bytes = (rows * kRow * sizeof(float) + kHugePage - 1) / kHugePage * kHugePage;
-  float* cache = static_cast<float*>(std::aligned_alloc(kHugePage, bytes));
-  ::madvise(cache, bytes, MADV_HUGEPAGE);
-  const auto filling = random_row(static_cast<int>(bytes / sizeof(float)));
+  const std::size_t floats = rows * kRow;
+  float* cache = static_cast<float*>(huge_page_memory(floats * sizeof(float)));
+  const auto filling = random_row(static_cast<int>(floats));
   std::copy(filling.begin(), filling.end(), cache);
   const auto q = random_row(kQueries * kDim);
   std::vector<float> out(kQueries * kDim);
