@@ -5,6 +5,7 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <sys/mman.h>
 #include <cstdlib>
@@ -15,6 +16,7 @@
 #include "backends/backend.hpp"
 #include "backends/cpu/kernels/kernels.hpp"
 #include "engine/weight_matrix.hpp"
+#include "read_bandwidth.hpp"
 
 namespace {
 
@@ -120,6 +122,39 @@ void backend_stream(benchmark::State& state) {
   for (auto _ : state)
     for (const auto& w : products) backend->matmul(w, View{in.get()}, 1, View{out.get()});
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * all.bytes()));
+}
+
+// backend_stream's products, each iteration followed by a plain read of the same bytes (the
+// probe's loop, as many threads): share is the products' speed over the read's, the median over
+// iterations. The host's bandwidth moves from one second to the next, by more than a kernel
+// change moves decode; read beside the products, the two mostly see the same weather. Not
+// always: on the Zen 4 of session 14 runs gave 0.88-0.98 for 8192 × 2048, but 0.65-0.75 where
+// a run fell in one of the host's short periods of 50-60 GB/s reads.
+void backend_stream_share(benchmark::State& state) {
+  const int threads = static_cast<int>(state.range(0)), rows = static_cast<int>(state.range(1)), cols = static_cast<int>(state.range(2));
+  const WeightMatrix one = random_matrix(rows, cols, 4);
+  const int count = static_cast<int>(std::max<std::size_t>(1, (std::size_t{600} << 20) / one.bytes()));
+  auto backend = make_cpu_backend(threads);
+  const WeightMatrix all = stacked(one, count, true);
+  std::vector<WeightMatrix> products;
+  for (int p = 0; p < count; ++p) products.push_back(all.row_range(p * rows, rows, "product"));
+  auto in = backend->allocate(static_cast<std::size_t>(cols)), out = backend->allocate(static_cast<std::size_t>(rows));
+  std::vector<double> shares;
+  for (auto _ : state) {
+    // The read goes first every other iteration, so a trend in the weather favours neither.
+    const bool read_first = shares.size() % 2 == 1;
+    double read = read_first ? switchboard::cli::read_bandwidth(all.data, all.bytes(), threads) : 0;
+    const auto start = std::chrono::steady_clock::now();
+    for (const auto& w : products) backend->matmul(w, View{in.get()}, 1, View{out.get()});
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!read_first) read = switchboard::cli::read_bandwidth(all.data, all.bytes(), threads);
+    state.SetIterationTime(seconds);
+    shares.push_back(static_cast<double>(all.bytes()) / seconds / read);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * all.bytes()));
+  // The median: a second of unusual weather moves one pair's ratio, not the figure.
+  std::nth_element(shares.begin(), shares.begin() + shares.size() / 2, shares.end());
+  state.counters["share"] = shares[shares.size() / 2];
 }
 
 // Decode attention of one KV head's query heads at a position late in a 512-token prompt, on
@@ -307,6 +342,15 @@ void register_all() {
       ->Args({2, 1, 2048, 8192})
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();
+  // Arguments: threads, rows, columns; huge pages.
+  benchmark::RegisterBenchmark("backend_stream_share/q4", backend_stream_share)
+      ->ArgNames({"threads", "rows", "cols"})
+      ->Args({2, 8192, 2048})
+      ->Args({2, 2048, 8192})
+      ->Args({2, 4864, 896})
+      ->Args({2, 896, 4864})
+      ->Unit(benchmark::kMillisecond)
+      ->UseManualTime();
 }
 
 }  // namespace

@@ -64,23 +64,24 @@ ReadBandwidthProbe::ReadBandwidthProbe(std::size_t bytes, ProbePages pages) {
 
 ReadBandwidthProbe::~ReadBandwidthProbe() { ::munmap(mapping_, mapped_bytes_); }
 
-double ReadBandwidthProbe::measure(int threads, int passes) const {
+double read_bandwidth(const std::byte* data, std::size_t bytes, int threads) {
   threads = std::max(1, threads);
-  const std::size_t share = bytes_ / static_cast<std::size_t>(threads) / 64 * 64;
+  const std::size_t share = bytes / static_cast<std::size_t>(threads) / 64 * 64;
+  std::vector<std::uint64_t> sums(static_cast<std::size_t>(threads));
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> workers;
+  for (int t = 1; t < threads; ++t) workers.emplace_back([&, t] { sums[t] = sum_range(data + t * share, data + (t + 1) * share); });
+  sums[0] = sum_range(data, data + share);
+  for (auto& worker : workers) worker.join();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // The sums must be used, or the reads could be optimized away.
+  if (std::all_of(sums.begin(), sums.end(), [](std::uint64_t s) { return s == 1; })) return 0;
+  return static_cast<double>(share * threads) / seconds;
+}
+
+double ReadBandwidthProbe::measure(int threads, int passes) const {
   double best = 0;
-  for (int pass = 0; pass < passes; ++pass) {
-    std::vector<std::uint64_t> sums(static_cast<std::size_t>(threads));
-    const auto start = std::chrono::steady_clock::now();
-    std::vector<std::thread> workers;
-    for (int t = 1; t < threads; ++t)
-      workers.emplace_back([&, t] { sums[t] = sum_range(data_ + t * share, data_ + (t + 1) * share); });
-    sums[0] = sum_range(data_, data_ + share);
-    for (auto& worker : workers) worker.join();
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    // The sums must be used, or the reads could be optimized away.
-    if (std::all_of(sums.begin(), sums.end(), [](std::uint64_t s) { return s == 1; })) return 0;
-    best = std::max(best, static_cast<double>(share * threads) / seconds);
-  }
+  for (int pass = 0; pass < passes; ++pass) best = std::max(best, read_bandwidth(data_, bytes_, threads));
   return best;
 }
 

@@ -13,6 +13,10 @@ namespace switchboard::cli {
 // weights are read from, or the roofline flatters whichever side has the larger pages.
 enum class ProbePages { small, huge };
 
+// Bytes per second of one read of data[0, bytes), `threads` threads each reading its own
+// contiguous part front to back, as a decode step reads its weights.
+double read_bandwidth(const std::byte* data, std::size_t bytes, int threads);
+
 class ReadBandwidthProbe {
  public:
   static constexpr std::size_t kDefaultBytes = std::size_t{512} << 20;  // far larger than any last-level cache
