@@ -161,35 +161,41 @@ void backend_stream_share(benchmark::State& state) {
 // path `path`: Qwen2.5-0.5B's 7 queries of 64 against one head of a cache laid out as the CPU
 // backend's (chunks of 256 positions a row apart, a row holding every layer's two heads' keys and
 // values, on huge pages where the kernel grants them). With `cold`, each iteration reads the next
-// of 64 layers' heads (42 MB in all at 640 positions, past this machine's L3), as decode does
+// of 96 layers' heads (47 MB in all at 640 positions, past this machine's L3), as decode does
 // after a layer's weights have streamed through; otherwise one layer's, cache-resident.
 void attend(benchmark::State& state, KernelPath path) {
   if (std::find(supported_paths().begin(), supported_paths().end(), path) == supported_paths().end()) {
     state.SkipWithError("this processor lacks the path");
     return;
   }
-  constexpr int kQueries = 7, kDim = 64, kLayers = 64, kHeads = 2;
+  constexpr int kQueries = 7, kDim = 64, kLayers = 96, kHeads = 2;
   const int count = static_cast<int>(state.range(0));
   const bool cold = state.range(1) != 0;
   const Kernels& kernels = kernels_for(path);
-  constexpr std::size_t kChunk = static_cast<std::size_t>(kCacheChunk) * kDim, kRow = std::size_t{kLayers} * 2 * kHeads * kChunk;
+  // A layer's part of a row: its heads' chunks of keys (floats), then of values (halves).
+  constexpr std::size_t kChunk = static_cast<std::size_t>(kCacheChunk) * kDim, kLayerBytes = kHeads * kChunk * (sizeof(float) + 2),
+                        kRowBytes = kLayers * kLayerBytes;
   const std::size_t rows = (static_cast<std::size_t>(count) + kCacheChunk - 1) / kCacheChunk;
-  const std::size_t floats = rows * kRow;
-  float* cache = static_cast<float*>(huge_page_memory(floats * sizeof(float)));
-  const auto filling = random_row(static_cast<int>(floats));
-  std::copy(filling.begin(), filling.end(), cache);
+  auto* cache = static_cast<std::byte*>(huge_page_memory(rows * kRowBytes));
+  const auto keys = random_row(static_cast<int>(kHeads * kChunk)), values = random_row(static_cast<int>(kHeads * kChunk));
+  for (std::size_t part = 0; part < rows * kLayers; ++part) {
+    std::byte* at = cache + part * kLayerBytes;
+    std::memcpy(at, keys.data(), keys.size() * sizeof(float));
+    kernels.to_half(values.data(), reinterpret_cast<std::uint16_t*>(at + keys.size() * sizeof(float)), static_cast<int>(values.size()));
+  }
   const auto q = random_row(kQueries * kDim);
   std::vector<float> out(kQueries * kDim);
   int layer = 0;
   for (auto _ : state) {
-    float* keys = cache + static_cast<std::size_t>(layer) * 2 * kHeads * kChunk;
-    const HeadCache head{keys, keys + kHeads * kChunk, kRow, kDim};
+    std::byte* at = cache + static_cast<std::size_t>(layer) * kLayerBytes;
+    const HeadCache head{reinterpret_cast<float*>(at), reinterpret_cast<std::uint16_t*>(at + kHeads * kChunk * sizeof(float)), kRowBytes,
+                         kDim};
     kernels.attend(q.data(), kQueries, head, 0, count, 0.125f, 0.0f, out.data());
     benchmark::DoNotOptimize(out.data());
     if (cold) layer = (layer + 1) % kLayers;
   }
   std::free(cache);
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * 2 * count * kDim * sizeof(float)));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * count * kDim * (sizeof(float) + 2)));
 }
 
 // One decode input of down's width, in the best path's layout.

@@ -383,9 +383,10 @@ TEST(CpuKernels, AttentionMatchesTheDefinitionOnEveryPath) {
   // A head's cache as the CPU backend lays it out (chunks a row apart, each its keys in blocks by
   // dimension then its values by position, here with a chunk of something else between), with
   // visible positions that start inside a block or on one (a sliding window's), end inside or on
-  // one, and run into a second or third chunk; every float outside them holds NaN, which must
-  // not reach the result. Head sizes that are and are not whole vectors; one query, several, and
-  // more than one batch of them.
+  // one, and run into a second or third chunk; every float and half outside them holds NaN, which
+  // must not reach the result. Head sizes that are and are not whole vectors; one query, several,
+  // and more than one batch of them. The values are multiples of 2^-8 below 8 in size, which
+  // half precision holds exactly, so the definition needs no rounding of its own.
   for (int dim : {8, 64, 80, 128}) {
     for (int count : {1, 5, 17, 40, 100, 300}) {
       for (int first : {0, 5, 16, 250}) {
@@ -394,13 +395,16 @@ TEST(CpuKernels, AttentionMatchesTheDefinitionOnEveryPath) {
           const std::size_t chunk = static_cast<std::size_t>(kCacheChunk) * dim;
           const auto q = random_values(static_cast<std::size_t>(queries) * dim, 1);
           const auto key_rows = random_values(static_cast<std::size_t>(count) * dim, 2);
-          const auto value_rows = random_values(static_cast<std::size_t>(count) * dim, 3);
-          std::vector<float> storage(static_cast<std::size_t>(chunks) * 3 * chunk, NAN);
-          const HeadCache cache{storage.data(), storage.data() + chunk, 3 * chunk, dim};
+          auto value_rows = random_values(static_cast<std::size_t>(count) * dim, 3);
+          for (float& v : value_rows) v = std::round(v * 256) / 256;
+          // 0x7FFF7FFF: a NaN as one float and as two halves.
+          std::vector<std::uint32_t> storage(static_cast<std::size_t>(chunks) * 3 * chunk, 0x7FFF7FFFu);
+          const HeadCache cache{reinterpret_cast<float*>(storage.data()), reinterpret_cast<std::uint16_t*>(storage.data() + chunk),
+                                3 * chunk * sizeof(float), dim};
           for (int j = 0; j < count; ++j)
             for (int d = 0; d < dim; ++d) {
               cache.key(first + j, d) = key_rows[static_cast<std::size_t>(j) * dim + d];
-              cache.value(first + j)[d] = value_rows[static_cast<std::size_t>(j) * dim + d];
+              cache.value(first + j)[d] = float_to_f16(value_rows[static_cast<std::size_t>(j) * dim + d]);
             }
           for (float softcap : {0.0f, 2.0f}) {
             // softmax(q·k / √dim) · v in double, query by query.
@@ -433,6 +437,31 @@ TEST(CpuKernels, AttentionMatchesTheDefinitionOnEveryPath) {
         }
       }
     }
+  }
+}
+
+TEST(CpuKernels, ToHalfGivesIeeeHalvesClampedOnEveryPath) {
+  // IEEE binary16 bit patterns, ties to even; beyond the largest finite half, clamped to it.
+  const std::pair<float, std::uint16_t> cases[] = {
+      {1.0f, 0x3C00},          {-2.0f, 0xC000},         {0.1f, 0x2E66},           {1.0f / 3, 0x3555},
+      {-0.0f, 0x8000},         {65504.0f, 0x7BFF},      {65519.0f, 0x7BFF},       {1e6f, 0x7BFF},
+      {-1e6f, 0xFBFF},         {INFINITY, 0x7BFF},      {0x1p-14f, 0x0400},       {0x1p-24f, 0x0001},
+      {0x1p-25f, 0x0000},      {0x1.8p-25f, 0x0001},    {0x3FFp-24f, 0x03FF},     {1 + 0x1p-11f, 0x3C00},
+      {1 + 0x3p-11f, 0x3C02},  {-(1 + 0x1p-10f), 0xBC01}, {0x1.FFEp-15f, 0x0400}, {1e-9f, 0x0000},
+  };
+  // 37 values: whole vectors and a tail on every path.
+  std::vector<float> in;
+  std::vector<std::uint16_t> expected;
+  for (int i = 0; i < 37; ++i) {
+    in.push_back(cases[i % std::size(cases)].first);
+    expected.push_back(cases[i % std::size(cases)].second);
+  }
+  for (KernelPath path : supported_paths()) {
+    std::vector<std::uint16_t> out(in.size() + 1, 0xABCD);
+    kernels_for(path).to_half(in.data(), out.data(), static_cast<int>(in.size()));
+    for (std::size_t i = 0; i < in.size(); ++i)
+      EXPECT_EQ(out[i], expected[i]) << path_name(path) << " value " << in[i] << " at " << i;
+    EXPECT_EQ(out.back(), 0xABCD) << path_name(path) << " wrote past the end";
   }
 }
 
@@ -486,15 +515,15 @@ std::unique_ptr<Buffer> filled(Backend& backend, const std::vector<float>& value
 }
 
 // A KV cache is one mapping advised for huge pages (VmFlags "hg") whose memory grows with the
-// positions written: 16 positions of every layer and head touch its first row of chunks (3 MiB),
-// two huge pages at most, where a cache laid out a head at a time would touch every head's
-// stretch, 48 MiB.
+// positions written: 16 positions of every layer and head touch its first row of chunks
+// (2.25 MiB), two huge pages at most, where a cache laid out a head at a time would touch every
+// head's stretch, 36 MiB.
 TEST(CpuBackend, KvCacheMemoryGrowsWithThePositionsWritten) {
   auto backend = make_cpu_backend(1);
   constexpr int kLayers = 6, kPositions = 4096, kHeads = 4, kDim = 64, kTokens = 16;
-  // 16 rows of 6 × 2 × 4 chunks of 256 × 64 floats: 48 MiB, a size no other mapping of this
-  // process has.
-  constexpr long kMappingKb = 48 * 1024;
+  // 16 rows of 6 × 4 chunks of 256 × 64 floats (keys) and as many halves (values): 36 MiB, a
+  // size no other mapping of this process has.
+  constexpr long kMappingKb = 36 * 1024;
   CacheBuffers caches = backend->allocate_caches(kLayers, kPositions, kHeads, kDim);
   ASSERT_EQ(caches.keys.size(), static_cast<std::size_t>(kLayers));
   ASSERT_EQ(caches.values.size(), static_cast<std::size_t>(kLayers));

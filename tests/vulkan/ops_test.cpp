@@ -251,7 +251,12 @@ TEST_P(VulkanOps, AttentionDecodePrefillGqaWindowSoftcap) {
     // Each backend's caches in its own layout, written as a transformer writes them.
     const int capacity = static_cast<int>(positions) + 3;
     auto k_rows = random_buffer(positions * kv_width, c.head_dim, 2.0f);
-    auto v_rows = random_buffer(positions * kv_width, c.head_dim);
+    // Values half precision holds exactly, multiples of 2^-8: the CPU keeps its cached values in
+    // halves, the GPU in floats, and the same values must go in.
+    std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+    std::vector<float> value_rows(positions * kv_width);
+    for (float& value : value_rows) value = std::round(uniform(rng) * 256) / 256;
+    auto v_rows = filled(value_rows, c.head_dim);
     auto [k, v] = caches(capacity, c.kv_heads, c.head_dim);
     auto out = empty(c.tokens * q_width);
     AttentionShape shape{c.heads, c.kv_heads, c.head_dim, 1.0f / std::sqrt(static_cast<float>(c.head_dim)), c.softcap, c.window,

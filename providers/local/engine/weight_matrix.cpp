@@ -27,6 +27,27 @@ std::uint16_t float_to_bf16(float value) {
   return static_cast<std::uint16_t>((bits + rounding) >> 16);
 }
 
+std::uint16_t float_to_f16(float value) {
+  std::uint32_t bits;
+  std::memcpy(&bits, &value, 4);
+  const auto sign = static_cast<std::uint16_t>((bits >> 16) & 0x8000u);
+  const std::uint32_t magnitude = bits & 0x7FFFFFFFu;
+  if (magnitude > 0x7F800000u) return static_cast<std::uint16_t>(sign | 0x7E00u | ((magnitude >> 13) & 0x3FFu));
+  if (magnitude >= 0x477FF000u) return static_cast<std::uint16_t>(sign | 0x7C00u);  // 65520 and up round past 65504
+  if (magnitude <= 0x33000000u) return sign;  // at most half the smallest subnormal, 2^-25: rounds to zero
+  const int exponent = static_cast<int>(magnitude >> 23) - 127;
+  // A normal half keeps the float's exponent, rebiased, and its top 10 mantissa bits; a subnormal
+  // (below 2^-14) counts in steps of 2^-24, so the significand with its leading 1 shifts further.
+  const bool normal = exponent >= -14;
+  std::uint32_t significand = normal ? (magnitude & 0x7FFFFFu) | (static_cast<std::uint32_t>(exponent + 15) << 23)
+                                     : (magnitude & 0x7FFFFFu) | 0x800000u;
+  const int shift = normal ? 13 : -exponent - 1;
+  const std::uint32_t half_step = 1u << (shift - 1), rest = significand & ((1u << shift) - 1);
+  significand >>= shift;
+  if (rest > half_step || (rest == half_step && (significand & 1))) ++significand;  // may carry into the exponent, as it should
+  return static_cast<std::uint16_t>(sign | significand);
+}
+
 float f16_to_float(std::uint16_t bits) {
   const std::uint32_t sign = (bits & 0x8000u) << 16;
   std::uint32_t exponent = (bits >> 10) & 0x1F;

@@ -71,6 +71,9 @@ inline float bf16_to_float(std::uint16_t bits) {
 }
 float f16_to_float(std::uint16_t bits);
 std::uint16_t float_to_bf16(float value);
+// IEEE binary16, rounded to nearest even as F16C's vcvtps2ph rounds: past 65504 (+ half a step)
+// infinity, below 2^-14 a subnormal, NaN a quiet NaN.
+std::uint16_t float_to_f16(float value);
 
 // Element `index` of an array of f32, bf16 or f16 values (scales, biases, norms), widened.
 // Through memcpy: a file's data need not be aligned.

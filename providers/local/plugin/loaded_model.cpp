@@ -49,6 +49,7 @@ MemoryEstimate estimate_memory(const fs::path& folder, const LoadOptions& option
   // Float weights quantized on load shrink to about bits/16 of their bf16 size.
   if (options.quantize_bits > 0 && config.quantization.bits == 0) estimate.weights = estimate.weights * options.quantize_bits / 16;
   const std::int64_t kv_width = static_cast<std::int64_t>(config.num_kv_heads) * config.head_dim;
+  // Float32 keys and values: the most any backend keeps (the CPU's values are halves).
   estimate.kv_cache = 2 * static_cast<std::int64_t>(config.num_layers) * context * kv_width * 4;
   const std::int64_t per_token = 3LL * config.hidden_size + 2LL * config.num_heads * config.head_dim + 2 * kv_width +
                                  3LL * config.intermediate_size + config.vocab_size;

@@ -40,19 +40,19 @@ class CpuBuffer final : public Buffer {
   explicit CpuBuffer(std::size_t floats)
       : size_(floats), storage_(new (std::align_val_t(64)) float[floats], [](float* p) { ::operator delete[](p, std::align_val_t(64)); }),
         data_(storage_.get()) {}
-  // Floats inside memory other buffers share (a KV cache's mapping): a KV head's chunks
-  // `chunk_stride` floats apart (see allocate_caches).
-  CpuBuffer(std::shared_ptr<void> shared, float* data, std::size_t floats, std::size_t chunk_stride)
-      : size_(floats), storage_(std::move(shared), data), data_(data), chunk_stride_(chunk_stride) {}
+  // Part of memory other buffers share (a KV cache's mapping), as many bytes as `floats` floats: a
+  // KV head's chunks `row_bytes` apart (see allocate_caches).
+  CpuBuffer(std::shared_ptr<void> shared, float* data, std::size_t floats, std::size_t row_bytes)
+      : size_(floats), storage_(std::move(shared), data), data_(data), row_bytes_(row_bytes) {}
   std::size_t size() const override { return size_; }
   float* data() { return data_; }
-  std::size_t chunk_stride() const { return chunk_stride_; }
+  std::size_t row_bytes() const { return row_bytes_; }
 
  private:
   std::size_t size_;
   std::shared_ptr<float> storage_;
   float* data_;  // left uninitialised; a KV cache's mapping costs memory only where written
-  std::size_t chunk_stride_ = 0;
+  std::size_t row_bytes_ = 0;
 };
 
 // Anonymous memory in whole huge pages from a huge page boundary, advised MADV_HUGEPAGE (a hint:
@@ -134,18 +134,18 @@ class CpuBackend final : public Backend {
   // 23-24 in this mapping (Qwen2.5-0.5B shape, 2 threads, SWITCHBOARD_CPU_PROFILE, 3
   // alternations). Chunks of 128 positions read slower (26-31 µs), and a row a block of 16 wide
   // slower still (33-41): a head's stream breaks at every chunk.
+  // Keys are floats, values halves (kernels.hpp: HeadCache).
   CacheBuffers allocate_caches(int layers, int positions, int kv_heads, int head_dim) override {
-    const std::size_t chunk = static_cast<std::size_t>(cpu::kCacheChunk) * head_dim;
-    const std::size_t layer_part = static_cast<std::size_t>(kv_heads) * chunk;  // a layer's keys or values in a row
-    const std::size_t row = 2 * static_cast<std::size_t>(layers) * layer_part;
+    const std::size_t layer_part = static_cast<std::size_t>(kv_heads) * cpu::kCacheChunk * head_dim;  // a layer's keys or values in a row
+    const std::size_t key_bytes = layer_part * sizeof(float), value_bytes = layer_part * sizeof(std::uint16_t);
+    const std::size_t row = static_cast<std::size_t>(layers) * (key_bytes + value_bytes);
     const std::size_t rows = (static_cast<std::size_t>(positions) + cpu::kCacheChunk - 1) / cpu::kCacheChunk;
-    auto mapping = std::make_shared<HugePageMapping>(rows * row * sizeof(float));
-    const std::size_t floats = rows * layer_part;  // what each buffer holds
+    auto mapping = std::make_shared<HugePageMapping>(rows * row);
     CacheBuffers caches;
     for (int l = 0; l < layers; ++l) {
-      float* keys = mapping->floats() + 2 * static_cast<std::size_t>(l) * layer_part;
-      caches.keys.push_back(std::make_unique<CpuBuffer>(mapping, keys, floats, row));
-      caches.values.push_back(std::make_unique<CpuBuffer>(mapping, keys + layer_part, floats, row));
+      std::byte* keys = reinterpret_cast<std::byte*>(mapping->floats()) + static_cast<std::size_t>(l) * (key_bytes + value_bytes);
+      caches.keys.push_back(std::make_unique<CpuBuffer>(mapping, reinterpret_cast<float*>(keys), rows * layer_part, row));
+      caches.values.push_back(std::make_unique<CpuBuffer>(mapping, reinterpret_cast<float*>(keys + key_bytes), rows * layer_part / 2, row));
     }
     return caches;
   }
@@ -229,7 +229,7 @@ class CpuBackend final : public Backend {
         const std::size_t from = (static_cast<std::size_t>(t) * shape.kv_heads + h) * dim;
         const int position = first_position + t;
         for (int d = 0; d < dim; ++d) cache.key(position, d) = k[from + d];
-        std::copy_n(v + from, dim, cache.value(position));
+        kernels_.to_half(v + from, cache.value(position), dim);
       }
     }
   }
@@ -299,7 +299,8 @@ class CpuBackend final : public Backend {
   // KV head `kv_head` of a layer's caches, from allocate_caches.
   static cpu::HeadCache head_cache(View key_view, View value_view, const AttentionShape& shape, int kv_head) {
     const std::size_t head = static_cast<std::size_t>(kv_head) * cpu::kCacheChunk * shape.head_dim;
-    return {at(key_view) + head, at(value_view) + head, static_cast<CpuBuffer*>(key_view.buffer)->chunk_stride(), shape.head_dim};
+    return {at(key_view) + head, reinterpret_cast<std::uint16_t*>(at(value_view)) + head,
+            static_cast<CpuBuffer*>(key_view.buffer)->row_bytes(), shape.head_dim};
   }
 
   // Whether the integer kernels take `w` with the input quantized for `first`.

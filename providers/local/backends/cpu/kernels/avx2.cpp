@@ -336,6 +336,17 @@ void swiglu(const float* gate, const float* up, float* out, int n) {
   }
 }
 
+void to_half(const float* in, std::uint16_t* out, int n) {
+  const __m256 largest = _mm256_set1_ps(kHalfLargest), lowest = _mm256_set1_ps(-kHalfLargest);
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    // NaN as the second operand of max and min comes through them, as through std::clamp.
+    const __m256 clamped = _mm256_min_ps(largest, _mm256_max_ps(lowest, _mm256_loadu_ps(in + i)));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), _mm256_cvtps_ph(clamped, _MM_FROUND_TO_NEAREST_INT));
+  }
+  to_half_scalar(in + i, out + i, n - i);
+}
+
 inline float reduce_max(__m256 v) {
   const __m128 max4 = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   const __m128 max2 = _mm_max_ps(max4, _mm_movehl_ps(max4, max4));
@@ -379,7 +390,7 @@ struct Vec8 {
 
 #include "backends/cpu/kernels/key_scores.inc"
 
-// Positions whose values stay in L1 (8 KiB of 64-wide heads) while every query takes its
+// Positions whose values stay in L1 (4 KiB of 64-wide heads) while every query takes its
 // weighted sum of them: one query after another over all positions read them once per query,
 // from L2 or memory once a long context no longer fit.
 constexpr int kValueBlock = 32;
@@ -391,8 +402,8 @@ constexpr int kValueBlock = 32;
 template <int Pieces>
 inline void prefetch_values(const HeadCache& cache, int first, int count) {
   for (int j = first; j < first + count; ++j) {
-    const float* row = cache.value(j);
-    for (int line = 0; line < Pieces * 8; line += 16) _mm_prefetch(reinterpret_cast<const char*>(row + line), _MM_HINT_T0);
+    const std::uint16_t* row = cache.value(j);
+    for (int line = 0; line < Pieces * 8; line += 32) _mm_prefetch(reinterpret_cast<const char*>(row + line), _MM_HINT_T0);
   }
 }
 
@@ -424,8 +435,9 @@ void attend_shared(const float* q, int queries, const HeadCache& cache, int firs
         for (int p = 0; p < kHeld; ++p) sums[p] = _mm256_loadu_ps(sum_at + 8 * p);
         for (int j = block; j < end; ++j) {
           const __m256 weight = _mm256_set1_ps(weights[j]);
-          const float* value = cache.value(first_position + j) + 8 * first;
-          for (int p = 0; p < kHeld; ++p) sums[p] = _mm256_fmadd_ps(weight, _mm256_loadu_ps(value + 8 * p), sums[p]);
+          const std::uint16_t* value = cache.value(first_position + j) + 8 * first;
+          for (int p = 0; p < kHeld; ++p)
+            sums[p] = _mm256_fmadd_ps(weight, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(value + 8 * p))), sums[p]);
         }
         for (int p = 0; p < kHeld; ++p) _mm256_storeu_ps(sum_at + 8 * p, sums[p]);
       }
@@ -719,7 +731,7 @@ void affine_tokens_avx2(const WeightMatrix& w, const QuantizedTokens& x, int fir
   }
 }
 
-const Kernels kAvx2Kernels{KernelPath::avx2, affine_rows_words_avx2, float_rows, dot, axpy, exp, swiglu, attend, dequantize_rows, affine_tokens_avx2,
+const Kernels kAvx2Kernels{KernelPath::avx2, affine_rows_words_avx2, float_rows, dot, axpy, exp, swiglu, attend, to_half, dequantize_rows, affine_tokens_avx2,
                            TokenLayout::int16_pairs, RowLayout::int16_words};
 
 }  // namespace switchboard::local::cpu

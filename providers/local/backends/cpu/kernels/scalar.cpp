@@ -72,7 +72,7 @@ void dequantize_rows(const WeightMatrix& w, int first, int last, float* out) {
   for (int r = first; r < last; ++r) w.dequantize_row(r, out + static_cast<std::size_t>(r - first) * w.cols);
 }
 
-const Kernels kScalarKernels{KernelPath::scalar, affine_rows, float_rows, dot, axpy, exp, swiglu, attend_gathered<dot, axpy, exp>, dequantize_rows, nullptr, TokenLayout::none,
+const Kernels kScalarKernels{KernelPath::scalar, affine_rows, float_rows, dot, axpy, exp, swiglu, attend_gathered<dot, axpy, exp>, to_half_scalar, dequantize_rows, nullptr, TokenLayout::none,
                              RowLayout::int8_parts};
 
 }  // namespace switchboard::local::cpu
