@@ -674,6 +674,27 @@ void quantize_parts(QuantizedRow& x, const float* in) {
   }
 }
 
+namespace {
+
+// Asks for the packed bytes of the slice after the one just unpacked (at column `from` of the
+// same rows, or the next block of rows' first): read by unpack_slice as kTokenBlockRows short
+// pieces of rows, which the hardware prefetcher does not run ahead of, they came from memory
+// while the products waited. Asked for a slice ahead, they arrive while its products run.
+void prefetch_next_slice(const WeightMatrix& w, int r, int last, int from) {
+  if (from >= w.cols) {
+    r += kTokenBlockRows;
+    from = 0;
+  }
+  const int rows = std::min(kTokenBlockRows, last - r);
+  const std::size_t bytes = static_cast<std::size_t>(std::min(kTokenSliceCols, w.cols - from)) * w.bits() / 8;
+  for (int i = 0; i < rows; ++i) {
+    const std::byte* piece = w.data + w.row_bytes() * static_cast<std::size_t>(r + i) + static_cast<std::size_t>(from) * w.bits() / 8;
+    for (std::size_t offset = 0; offset < bytes; offset += 64) _mm_prefetch(reinterpret_cast<const char*>(piece + offset), _MM_HINT_T0);
+  }
+}
+
+}  // namespace
+
 void affine_tokens_int16(const WeightMatrix& w, const QuantizedTokens& x, int first, int last, float* out, std::size_t out_stride,
                          TokenRowsKernel rows_times_tokens, int kernel_rows) {
   const int groups = w.cols / w.group_size, blocks = x.blocks();
@@ -700,6 +721,7 @@ void affine_tokens_int16(const WeightMatrix& w, const QuantizedTokens& x, int fi
     for (int from = 0; from < w.cols; from += kTokenSliceCols) {
       const int cols = std::min(kTokenSliceCols, w.cols - from);
       unpack_slice(w, r, rows, from, cols, unpacked);
+      prefetch_next_slice(w, r, last, from + cols);
       const int first_group = from / w.group_size;
       // Token blocks outside: a block's slice (8 KiB) is read from L2 once and stays in L1 with
       // the rows while every call's rows take it.
