@@ -440,6 +440,40 @@ TEST(CpuKernels, AttentionMatchesTheDefinitionOnEveryPath) {
   }
 }
 
+// The first position of the highest value, NaNs never it, on lengths with and without a vector
+// tail, wherever the highest lies and with an equal value after it.
+TEST(CpuKernels, FirstHighestIsTheFirstOfTheHighestOnEveryPath) {
+  const auto expected_of = [](const std::vector<float>& x) {
+    float highest = -INFINITY;
+    for (float v : x)
+      if (v > highest) highest = v;
+    for (std::size_t i = 0; i < x.size(); ++i)
+      if (x[i] == highest) return i;
+    return std::size_t{0};
+  };
+  std::vector<std::vector<float>> cases;
+  for (std::size_t n : {1, 7, 16, 17, 100, 1000, 151936}) {
+    std::vector<float> x(n);
+    for (std::size_t i = 0; i < n; ++i) x[i] = static_cast<float>((i * 7919) % 1000) / 100.0f;
+    for (std::size_t at : {std::size_t{0}, n / 3, n - 1}) {
+      auto copy = x;
+      copy[at] = 50.0f;
+      if (at + 1 < n) copy[n - 1] = 50.0f;  // the same value later
+      cases.push_back(copy);
+      copy[0] = NAN;
+      cases.push_back(copy);
+    }
+  }
+  cases.push_back(std::vector<float>(40, -INFINITY));
+  auto nan_first = std::vector<float>(40, -INFINITY);
+  nan_first[0] = NAN;
+  cases.push_back(nan_first);
+  for (KernelPath path : supported_paths())
+    for (std::size_t c = 0; c < cases.size(); ++c)
+      EXPECT_EQ(kernels_for(path).first_highest(cases[c].data(), cases[c].size()), expected_of(cases[c]))
+          << path_name(path) << " case " << c << " of length " << cases[c].size();
+}
+
 TEST(CpuKernels, ToHalfGivesIeeeHalvesClampedOnEveryPath) {
   // IEEE binary16 bit patterns, ties to even; beyond the largest finite half, clamped to it.
   const std::pair<float, std::uint16_t> cases[] = {

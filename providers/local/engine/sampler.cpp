@@ -8,34 +8,7 @@
 namespace switchboard::local {
 namespace {
 
-// The first position of the highest logit, as std::max_element finds it (NaNs aside: they are
-// never the highest here; with nothing above -inf, position 0). max_element's compare-and-branch
-// chain took ~110 µs on Qwen's 151936 logits (bench_sampler), a percent of a 0.5B decode step:
-// here a block's maximum is running maxima per lane, which the compiler keeps in vectors, and
-// only the first block that holds the highest is searched for it.
-std::size_t first_highest(std::span<const float> logits) {
-  constexpr std::size_t kLanes = 16, kBlock = 1024;
-  const std::size_t n = logits.size();
-  float highest = -INFINITY;
-  std::size_t holder = 0;  // the first block whose maximum is `highest`
-  for (std::size_t begin = 0; begin < n; begin += kBlock) {
-    const std::size_t end = std::min(n, begin + kBlock);
-    float lanes[kLanes];
-    std::fill(lanes, lanes + kLanes, -INFINITY);
-    std::size_t i = begin;
-    for (; i + kLanes <= end; i += kLanes)
-      for (std::size_t k = 0; k < kLanes; ++k) lanes[k] = logits[i + k] > lanes[k] ? logits[i + k] : lanes[k];
-    for (; i < end; ++i) lanes[0] = logits[i] > lanes[0] ? logits[i] : lanes[0];
-    const float block_highest = *std::max_element(lanes, lanes + kLanes);
-    if (block_highest > highest) {
-      highest = block_highest;
-      holder = begin;
-    }
-  }
-  for (std::size_t i = holder; i < std::min(n, holder + kBlock); ++i)
-    if (logits[i] == highest) return i;
-  return 0;
-}
+std::size_t first_highest(std::span<const float> logits) { return cpu::active_kernels().first_highest(logits.data(), logits.size()); }
 
 }  // namespace
 

@@ -353,6 +353,28 @@ inline float reduce_max(__m256 v) {
   return _mm_cvtss_f32(_mm_max_ss(max2, _mm_movehdup_ps(max2)));
 }
 
+// Two passes: the highest, in four running maxima (a chain of one waited on vmaxps's latency);
+// then where it first is. 600 KB of logits are in cache, just written by the output head.
+std::size_t first_highest(const float* x, std::size_t n) {
+  const __m256 lowest = _mm256_set1_ps(-INFINITY);
+  __m256 best[4] = {lowest, lowest, lowest, lowest};
+  std::size_t i = 0;
+  // x as the first operand of vmaxps: where it is NaN the running maximum (the second) is kept.
+  for (; i + 32 <= n; i += 32)
+    for (int k = 0; k < 4; ++k) best[k] = _mm256_max_ps(_mm256_loadu_ps(x + i + 8 * k), best[k]);
+  for (; i + 8 <= n; i += 8) best[0] = _mm256_max_ps(_mm256_loadu_ps(x + i), best[0]);
+  float highest = reduce_max(_mm256_max_ps(_mm256_max_ps(best[0], best[1]), _mm256_max_ps(best[2], best[3])));
+  for (; i < n; ++i) highest = x[i] > highest ? x[i] : highest;
+  const __m256 target = _mm256_set1_ps(highest);
+  for (i = 0; i + 8 <= n; i += 8) {
+    const int equal = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(x + i), target, _CMP_EQ_OQ));
+    if (equal) return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(equal)));
+  }
+  for (; i < n; ++i)
+    if (x[i] == highest) return i;
+  return 0;
+}
+
 // Attention's vectors for key_scores.inc.
 struct Vec8 {
   using Reg = __m256;
@@ -753,7 +775,7 @@ void affine_tokens_avx2(const WeightMatrix& w, const QuantizedTokens& x, int fir
   }
 }
 
-const Kernels kAvx2Kernels{KernelPath::avx2, affine_rows_words_avx2, float_rows, dot, axpy, exp, swiglu, attend, to_half, dequantize_rows, affine_tokens_avx2,
+const Kernels kAvx2Kernels{KernelPath::avx2, affine_rows_words_avx2, float_rows, dot, axpy, exp, first_highest, swiglu, attend, to_half, dequantize_rows, affine_tokens_avx2,
                            TokenLayout::int16_pairs, RowLayout::int16_words};
 
 }  // namespace switchboard::local::cpu

@@ -195,6 +195,9 @@ struct Kernels {
   void (*axpy)(float a, const float* x, float* y, int n);
   // x[i] = e^x[i], to about a float's rounding.
   void (*exp)(float* x, int n);
+  // The first position of the highest of x[0..n), as std::max_element finds it (NaNs aside: they
+  // are never the highest; with nothing above -inf, the first -inf): greedy sampling's search.
+  std::size_t (*first_highest)(const float* x, std::size_t n);
   // out[i] = gate[i] · σ(gate[i]) · up[i] (SwiGLU), with this path's exp; out may be gate.
   void (*swiglu)(const float* gate, const float* up, float* out, int n);
   // `queries` query heads that share one KV head (q and out: that many rows of `dim`) against
