@@ -32,12 +32,14 @@ class Sampler {
  private:
   void apply_penalties(std::span<float> logits) const;
   std::int32_t draw(std::span<const float> logits);  // temperature > 0
+  std::int32_t draw_in_place(float floor);            // from weights_, with no top-k or top-p
 
   SamplingParams params_;
   std::mt19937_64 random_;
   std::unordered_map<std::int32_t, int> seen_;       // prompt and reply, for repetition_penalty
   std::unordered_map<std::int32_t, int> generated_;  // reply only, for presence/frequency
   std::vector<float> weights_;                              // softmax weights, by token
+  std::vector<float> block_totals_;                         // draw_in_place's sums of weights_, a block at a time
   std::vector<std::pair<float, std::int32_t>> candidates_;  // (weight, token) still in the draw
 };
 
