@@ -83,6 +83,35 @@ TEST(Sampler, TopPFindsANucleusLongerThanTheFirstSortedStretch) {
   EXPECT_GE(counts.size(), 250u);
 }
 
+// Weights falling by 1 % a token from the best, the tokens' order scrambled: the nucleus of 0.9
+// is the 230 heaviest (0.99^229 ≈ 0.1, spanning several powers of two), and every draw lies in
+// it, from its top to its bottom.
+TEST(Sampler, TopPNucleusIsExactAcrossManyWeightsInALargeVocabulary) {
+  constexpr int kTokens = 20000;
+  std::vector<double> weights(kTokens);
+  for (int rank = 0; rank < kTokens; ++rank) weights[rank] = std::pow(0.99, rank);
+  double total = 0;
+  for (double w : weights) total += w;
+  int nucleus = 0;
+  for (double cumulative = 0; cumulative < 0.9 * total; ++nucleus) cumulative += weights[nucleus];
+  ASSERT_GT(nucleus, 200);
+  ASSERT_LT(nucleus, 260);
+  std::vector<float> logits(kTokens);
+  const auto token_of = [](int rank) { return (rank * 7919) % kTokens; };  // 7919 is prime to 20000
+  for (int rank = 0; rank < kTokens; ++rank) logits[token_of(rank)] = static_cast<float>(std::log(weights[rank]));
+  std::map<int, int> rank_of;
+  for (int rank = 0; rank < kTokens; ++rank) rank_of[token_of(rank)] = rank;
+  SamplingParams params;
+  params.top_p = 0.9;
+  params.seed = 13;
+  int deepest = 0;
+  for (const auto& [token, count] : draw(params, logits, 4000)) {
+    EXPECT_LT(rank_of.at(token), nucleus) << "token " << token << " outside the nucleus";
+    deepest = std::max(deepest, rank_of.at(token));
+  }
+  EXPECT_GE(deepest, nucleus - 25) << "draws never reached the nucleus's lightest tokens";
+}
+
 TEST(Sampler, MinPDropsTokensFarBelowTheBest) {
   SamplingParams params;
   params.min_p = 0.5;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "backends/cpu/kernels/kernels.hpp"
 
@@ -60,6 +61,7 @@ __attribute__((noinline)) std::int32_t Sampler::draw(std::span<const float> logi
   const auto floor = static_cast<float>(params_.min_p);
   candidates_.clear();
   bool sorted = false;
+  double total = 0;
   if (params_.top_k > 0 && static_cast<std::size_t>(params_.top_k) < n) {
     // The best k logits through a heap of k, its worst on top; then their weights, best first.
     const auto k = static_cast<std::size_t>(params_.top_k);
@@ -83,13 +85,12 @@ __attribute__((noinline)) std::int32_t Sampler::draw(std::span<const float> logi
       const std::int32_t drawn = draw_in_place(floor);
       return drawn >= 0 ? drawn : static_cast<std::int32_t>(first_highest(logits));  // NaN logits: nothing has a weight
     }
-    for (std::size_t i = 0; i < n; ++i)
-      if (weights_[i] > 0.0f && weights_[i] >= floor) candidates_.emplace_back(weights_[i], static_cast<std::int32_t>(i));
+    total = gather_heaviest(floor);
     if (candidates_.empty())  // NaN logits: nothing has a weight
       return static_cast<std::int32_t>(first_highest(logits));
   }
-  double total = 0;
-  for (const auto& [weight, id] : candidates_) total += weight;
+  if (sorted)
+    for (const auto& [weight, id] : candidates_) total += weight;
 
   if (params_.top_p < 1.0) {
     // The fewest of the best whose weights reach top_p of the total, sorted a longer prefix at a
@@ -118,6 +119,47 @@ __attribute__((noinline)) std::int32_t Sampler::draw(std::span<const float> logi
     if (remaining <= 0) return id;
   }
   return candidates_.back().second;
+}
+
+// Top-p's candidates from weights_ without gathering the whole vocabulary: the weights summed by
+// size class (two a power of two, the heavier first), then the tokens of every class down to the
+// one where the sums reach top_p of the total, and of one class more for the sums' rounding. A
+// class holds only tokens lighter than those above it, so these candidates, sorted, begin the
+// vocabulary sorted. Returns the total weight of the whole vocabulary. Gathering and partly
+// sorting all 152k cost top-p 2.6 ms a token on random logits (bench_sampler).
+double Sampler::gather_heaviest(float floor) {
+  constexpr int kClasses = 128, kWays = 4;  // four sums a class, so that adds rarely wait on each other
+  const auto class_of = [](float weight) {
+    std::uint32_t bits;
+    std::memcpy(&bits, &weight, 4);
+    const int octave = 127 - static_cast<int>(bits >> 23);  // weights are at most 1
+    return std::min(kClasses - 1, 2 * octave + ((bits >> 22) & 1 ? 0 : 1));
+  };
+  double sums[kWays][kClasses] = {};
+  const std::size_t n = weights_.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const float weight = weights_[i];
+    if (weight > 0.0f && weight >= floor) sums[i % kWays][class_of(weight)] += weight;
+  }
+  double by_class[kClasses], total = 0;
+  for (int c = 0; c < kClasses; ++c) {
+    by_class[c] = sums[0][c] + sums[1][c] + sums[2][c] + sums[3][c];
+    total += by_class[c];
+  }
+  int last = kClasses - 1;
+  double cumulative = 0;
+  for (int c = 0; c < kClasses; ++c) {
+    cumulative += by_class[c];
+    if (cumulative >= params_.top_p * total) {
+      last = std::min(kClasses - 1, c + 1);
+      break;
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    const float weight = weights_[i];
+    if (weight > 0.0f && weight >= floor && class_of(weight) <= last) candidates_.emplace_back(weight, static_cast<std::int32_t>(i));
+  }
+  return total;
 }
 
 // The draw without candidates, when nothing needs them sorted: weights under min-p's floor set

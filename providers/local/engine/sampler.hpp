@@ -33,6 +33,7 @@ class Sampler {
   void apply_penalties(std::span<float> logits) const;
   std::int32_t draw(std::span<const float> logits);  // temperature > 0
   std::int32_t draw_in_place(float floor);            // from weights_, with no top-k or top-p
+  double gather_heaviest(float floor);                // top-p's candidates from weights_
 
   SamplingParams params_;
   std::mt19937_64 random_;
