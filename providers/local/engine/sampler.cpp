@@ -132,8 +132,8 @@ double Sampler::gather_heaviest(float floor) {
   const auto class_of = [](float weight) {
     std::uint32_t bits;
     std::memcpy(&bits, &weight, 4);
-    const int octave = 127 - static_cast<int>(bits >> 23);  // weights are at most 1
-    return std::min(kClasses - 1, 2 * octave + ((bits >> 22) & 1 ? 0 : 1));
+    const int octave = 127 - static_cast<int>(bits >> 23);  // 0 for the best, whose weight is 1
+    return std::clamp(2 * octave + ((bits >> 22) & 1 ? 0 : 1), 0, kClasses - 1);
   };
   double sums[kWays][kClasses] = {};
   const std::size_t n = weights_.size();

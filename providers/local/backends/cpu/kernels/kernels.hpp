@@ -30,21 +30,6 @@ enum class RowLayout {
   int16_wide_words,  // the same in 128-column chunks, for 512-bit int16 products (avx512)
 };
 
-// One activation row, prepared for products with affine weights of `bits` and `group_size`, in
-// the layout of the path that multiplies it.
-//
-// int8_parts: for 4-bit weights each `chunk` columns (128, or 64 when the row is not whole 128s)
-// are stored even-indexed first, then odd-indexed: the order in which the low and high nibbles of
-// the packed bytes come out, so a kernel multiplies them without shuffling.
-//
-// int16_words: the two parts joined, 256·high + low, so that one vpmaddwd multiplies a column's
-// whole value (two byte products and a widening did). For 4-bit weights each 64 columns are four
-// runs of 16, column 4k + r at 16r + k: the order in which a 16-bit word's four nibbles come out
-// of the packed bytes. 8-bit rows keep the natural order.
-//
-// int16_wide_words: int16_words with 4-bit rows in chunks of 128 columns (four runs of 32,
-// column 4k + r at 32r + k), where the row is whole 128s, so that one 512-bit vector holds a
-// nibble's 32 columns; other rows in int16_words' 64.
 // Cache-line aligned storage for activation rows, which the decode products load 64 bytes at a
 // time: a load across two lines costs more. Rows of 4864 columns in L1 ran 23.5 GB/s a thread
 // from malloc's 16-byte alignment, 31 aligned (avx512_vnni, product alone).
@@ -60,6 +45,21 @@ struct LineAligned {
   bool operator==(const LineAligned<U>&) const { return true; }
 };
 
+// One activation row, prepared for products with affine weights of `bits` and `group_size`, in
+// the layout of the path that multiplies it.
+//
+// int8_parts: for 4-bit weights each `chunk` columns (128, or 64 when the row is not whole 128s)
+// are stored even-indexed first, then odd-indexed: the order in which the low and high nibbles of
+// the packed bytes come out, so a kernel multiplies them without shuffling.
+//
+// int16_words: the two parts joined, 256·high + low, so that one vpmaddwd multiplies a column's
+// whole value (two byte products and a widening did). For 4-bit weights each 64 columns are four
+// runs of 16, column 4k + r at 16r + k: the order in which a 16-bit word's four nibbles come out
+// of the packed bytes. 8-bit rows keep the natural order.
+//
+// int16_wide_words: int16_words with 4-bit rows in chunks of 128 columns (four runs of 32,
+// column 4k + r at 32r + k), where the row is whole 128s, so that one 512-bit vector holds a
+// nibble's 32 columns; other rows in int16_words' 64.
 struct QuantizedRow {
   RowLayout layout = RowLayout::int8_parts;
   int cols = 0;
@@ -156,8 +156,8 @@ void affine_rows_words_avx2(const WeightMatrix& w, const QuantizedRow& x, int fi
 // together (see the CPU backend's allocate_caches).
 //
 // Keys are float32, values IEEE half precision (to_half): decode reads the whole cache every
-// token, and halves cut a quarter of it (attention at 576 positions 17-21 % faster on both bench
-// shapes). Values enter the output linearly, each to 2^-11 of itself; keys go through the
+// token, and halves cut a quarter of it (decode attention at 576 positions about a fifth faster
+// on the 1B bench shape, a tenth on the 0.5B, whose 7 queries a head weigh on arithmetic). Values enter the output linearly, each to 2^-11 of itself; keys go through the
 // softmax's exponential, where half precision moved a conformance model's logits past its
 // tolerance, so they stay float32.
 constexpr int kKeyBlock = 16;
