@@ -105,23 +105,36 @@ WeightMatrix stacked(const WeightMatrix& w, int copies, bool huge) {
   return big;
 }
 
-// A decode step's weight stream as the backend reads it: products of rows × cols 4-bit weights
-// (600 MB or so in all, past any cache), each from memory, through the thread pool. Its
-// bytes_per_second over bench_memory_bandwidth's is the share of the roofline the kernels and
-// the pool reach before the rest of a forward pass takes its part; shapes apart show what a
-// product's shape costs (Qwen2.5-0.5B's gate/up 4864 × 896 against its down 896 × 4864).
-void backend_stream(benchmark::State& state) {
-  const int rows = static_cast<int>(state.range(2)), cols = static_cast<int>(state.range(3));
-  const WeightMatrix one = random_matrix(rows, cols, 4);
-  const int count = static_cast<int>(std::max<std::size_t>(1, (std::size_t{600} << 20) / one.bytes()));
-  auto backend = make_cpu_backend(static_cast<int>(state.range(0)));
-  const WeightMatrix all = stacked(one, count, state.range(1) != 0);
-  std::vector<WeightMatrix> products;
-  for (int p = 0; p < count; ++p) products.push_back(all.row_range(p * rows, rows, "product"));
-  auto in = backend->allocate(static_cast<std::size_t>(cols)), out = backend->allocate(static_cast<std::size_t>(rows));
-  for (auto _ : state)
+// Products of rows × cols 4-bit weights stacked to 600 MB or so (past any cache), and a CPU
+// backend of `threads` threads to run them one after another, as a decode step reads its weights.
+struct StreamedProducts {
+  StreamedProducts(int threads, bool huge, int rows, int cols) : backend(make_cpu_backend(threads)) {
+    const WeightMatrix one = random_matrix(rows, cols, 4);
+    const int count = static_cast<int>(std::max<std::size_t>(1, (std::size_t{600} << 20) / one.bytes()));
+    all = stacked(one, count, huge);
+    for (int p = 0; p < count; ++p) products.push_back(all.row_range(p * rows, rows, "product"));
+    in = backend->allocate(static_cast<std::size_t>(cols));
+    out = backend->allocate(static_cast<std::size_t>(rows));
+  }
+  void run() {
     for (const auto& w : products) backend->matmul(w, View{in.get()}, 1, View{out.get()});
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * all.bytes()));
+  }
+  std::unique_ptr<Backend> backend;
+  WeightMatrix all;
+  std::vector<WeightMatrix> products;
+  std::unique_ptr<Buffer> in, out;
+};
+
+// A decode step's weight stream as the backend reads it: each product from memory, through the
+// thread pool. Its bytes_per_second over bench_memory_bandwidth's is the share of the roofline
+// the kernels and the pool reach before the rest of a forward pass takes its part; shapes apart
+// show what a product's shape costs (Qwen2.5-0.5B's gate/up 4864 × 896 against its down 896 ×
+// 4864).
+void backend_stream(benchmark::State& state) {
+  StreamedProducts stream(static_cast<int>(state.range(0)), state.range(1) != 0, static_cast<int>(state.range(2)),
+                          static_cast<int>(state.range(3)));
+  for (auto _ : state) stream.run();
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * stream.all.bytes()));
 }
 
 // backend_stream's products, each iteration followed by a plain read of the same bytes (the
@@ -131,27 +144,23 @@ void backend_stream(benchmark::State& state) {
 // always: on the Zen 4 of session 14 runs gave 0.88-0.98 for 8192 × 2048, but 0.65-0.75 where
 // a run fell in one of the host's short periods of 50-60 GB/s reads.
 void backend_stream_share(benchmark::State& state) {
-  const int threads = static_cast<int>(state.range(0)), rows = static_cast<int>(state.range(1)), cols = static_cast<int>(state.range(2));
-  const WeightMatrix one = random_matrix(rows, cols, 4);
-  const int count = static_cast<int>(std::max<std::size_t>(1, (std::size_t{600} << 20) / one.bytes()));
-  auto backend = make_cpu_backend(threads);
-  const WeightMatrix all = stacked(one, count, true);
-  std::vector<WeightMatrix> products;
-  for (int p = 0; p < count; ++p) products.push_back(all.row_range(p * rows, rows, "product"));
-  auto in = backend->allocate(static_cast<std::size_t>(cols)), out = backend->allocate(static_cast<std::size_t>(rows));
+  const int threads = static_cast<int>(state.range(0));
+  StreamedProducts stream(threads, true, static_cast<int>(state.range(1)), static_cast<int>(state.range(2)));
+  const std::byte* bytes = stream.all.data;
+  const std::size_t size = stream.all.bytes();
   std::vector<double> shares;
   for (auto _ : state) {
     // The read goes first every other iteration, so a trend in the weather favours neither.
     const bool read_first = shares.size() % 2 == 1;
-    double read = read_first ? switchboard::cli::read_bandwidth(all.data, all.bytes(), threads) : 0;
+    double read = read_first ? switchboard::cli::read_bandwidth(bytes, size, threads) : 0;
     const auto start = std::chrono::steady_clock::now();
-    for (const auto& w : products) backend->matmul(w, View{in.get()}, 1, View{out.get()});
+    stream.run();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (!read_first) read = switchboard::cli::read_bandwidth(all.data, all.bytes(), threads);
+    if (!read_first) read = switchboard::cli::read_bandwidth(bytes, size, threads);
     state.SetIterationTime(seconds);
-    shares.push_back(static_cast<double>(all.bytes()) / seconds / read);
+    shares.push_back(static_cast<double>(size) / seconds / read);
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * all.bytes()));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * size));
   // The median: a second of unusual weather moves one pair's ratio, not the figure.
   std::nth_element(shares.begin(), shares.begin() + shares.size() / 2, shares.end());
   state.counters["share"] = shares[shares.size() / 2];
