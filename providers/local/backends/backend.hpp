@@ -72,9 +72,10 @@ class Backend {
   virtual bool reads_weights_in_host_memory() const { return false; }
 
   virtual std::unique_ptr<Buffer> allocate(std::size_t floats) = 0;
-  // Every layer's key and value caches for `positions` positions of kv_heads × head_dim floats:
-  // allocated for the whole context, filled a position at a time. By default a buffer of each per
-  // layer, laid out as the default store_kv says; a backend may lay them out together.
+  // Every layer's key and value caches for `positions` positions of kv_heads × head_dim values:
+  // allocated for the whole context, filled a position at a time. By default a buffer of floats
+  // of each per layer, laid out as the default store_kv says; a backend may lay them out together
+  // and keep them in other types (the CPU keeps values in halves).
   virtual CacheBuffers allocate_caches(int layers, int positions, int kv_heads, int head_dim) {
     CacheBuffers caches;
     const std::size_t floats = static_cast<std::size_t>(positions) * kv_heads * head_dim;

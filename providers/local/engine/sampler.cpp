@@ -61,7 +61,7 @@ __attribute__((noinline)) std::int32_t Sampler::draw(std::span<const float> logi
   const auto floor = static_cast<float>(params_.min_p);
   candidates_.clear();
   bool sorted = false;
-  double total = 0;
+  double total = 0;  // of every candidate's weight, where top-p measures its share
   if (params_.top_k > 0 && static_cast<std::size_t>(params_.top_k) < n) {
     // The best k logits through a heap of k, its worst on top; then their weights, best first.
     const auto k = static_cast<std::size_t>(params_.top_k);
@@ -76,6 +76,7 @@ __attribute__((noinline)) std::int32_t Sampler::draw(std::span<const float> logi
     std::sort_heap(candidates_.begin(), candidates_.end(), better);
     for (auto& [weight, id] : candidates_) weight = std::exp(weight * inverse_temperature - highest);
     while (candidates_.size() > 1 && !(candidates_.back().first >= floor)) candidates_.pop_back();
+    for (const auto& [weight, id] : candidates_) total += weight;
     sorted = true;
   } else {
     weights_.resize(n);
@@ -89,8 +90,6 @@ __attribute__((noinline)) std::int32_t Sampler::draw(std::span<const float> logi
     if (candidates_.empty())  // NaN logits: nothing has a weight
       return static_cast<std::int32_t>(first_highest(logits));
   }
-  if (sorted)
-    for (const auto& [weight, id] : candidates_) total += weight;
 
   if (params_.top_p < 1.0) {
     // The fewest of the best whose weights reach top_p of the total, sorted a longer prefix at a

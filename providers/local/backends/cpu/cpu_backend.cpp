@@ -68,16 +68,16 @@ class HugePageMapping {
     const auto begin = reinterpret_cast<std::uintptr_t>(region), start = (begin + kHugePage - 1) / kHugePage * kHugePage;
     if (start > begin) ::munmap(region, start - begin);
     if (start + size_ < begin + size_ + kHugePage) ::munmap(reinterpret_cast<void*>(start + size_), begin + kHugePage - start);
-    start_ = reinterpret_cast<float*>(start);
+    start_ = reinterpret_cast<std::byte*>(start);
     ::madvise(start_, size_, MADV_HUGEPAGE);
   }
   ~HugePageMapping() { ::munmap(start_, size_); }
   HugePageMapping(const HugePageMapping&) = delete;
   HugePageMapping& operator=(const HugePageMapping&) = delete;
-  float* floats() const { return start_; }
+  std::byte* start() const { return start_; }
 
  private:
-  float* start_ = nullptr;
+  std::byte* start_ = nullptr;
   std::size_t size_ = 0;
 };
 
@@ -143,7 +143,7 @@ class CpuBackend final : public Backend {
     auto mapping = std::make_shared<HugePageMapping>(rows * row);
     CacheBuffers caches;
     for (int l = 0; l < layers; ++l) {
-      std::byte* keys = reinterpret_cast<std::byte*>(mapping->floats()) + static_cast<std::size_t>(l) * (key_bytes + value_bytes);
+      std::byte* keys = mapping->start() + static_cast<std::size_t>(l) * (key_bytes + value_bytes);
       caches.keys.push_back(std::make_unique<CpuBuffer>(mapping, reinterpret_cast<float*>(keys), rows * layer_part, row));
       caches.values.push_back(std::make_unique<CpuBuffer>(mapping, reinterpret_cast<float*>(keys + key_bytes), rows * layer_part / 2, row));
     }
