@@ -94,13 +94,18 @@ class Roofline {
   std::int64_t peak_before_ = 0;
 };
 
-// A catalog of one local model, so --backend, --threads and --[no-]mmap apply whatever the catalog says.
-Catalog bench_catalog(const fs::path& folder, const std::string& backend, int threads, std::optional<bool> mmap, int context) {
+// A catalog of one local model, so --backend, --threads and --[no-]mmap apply whatever the catalog
+// says. A catalog model keeps its own `quantize:` and `options:` (prefill_chunk), or the bench
+// would measure another model than the one the catalog serves.
+Catalog bench_catalog(const fs::path& folder, const std::string& backend, int threads, std::optional<bool> mmap, int context,
+                      const ModelEntry* entry = nullptr) {
   std::ostringstream yaml;
   yaml << "providers:\n  bench: { plugin: local, backend: " << backend << ", threads: "
        << (threads > 0 ? std::to_string(threads) : std::string("auto")) << (mmap ? (*mmap ? ", mmap: true" : ", mmap: false") : "") << " }\n"
-       << "models:\n  bench: { provider: bench, path: " << json(fs::absolute(folder).string()).dump() << ", context: " << context
-       << " }\n";
+       << "models:\n  bench: { provider: bench, path: " << json(fs::absolute(folder).string()).dump() << ", context: " << context;
+  if (entry && entry->quantize) yaml << ", quantize: " << json(*entry->quantize).dump();
+  if (entry && !entry->options.empty()) yaml << ", options: " << entry->options.dump();
+  yaml << " }\n";
   return Catalog::parse(yaml.str(), fs::current_path() / "bench.yaml");
 }
 
@@ -139,7 +144,7 @@ int run(const CommandContext& context) {
     const auto& provider = runtime->catalog().providers().at(entry.provider);
     if (provider.plugin == "local" && entry.path) {
       label = entry.name;
-      runtime.emplace(bench_catalog(*entry.path, backend, threads, mmap, prompt_tokens + gen_tokens + 64));
+      runtime.emplace(bench_catalog(*entry.path, backend, threads, mmap, prompt_tokens + gen_tokens + 64, &entry));
     } else if (arguments.has("--backend") || arguments.has("--threads") || mmap) {
       print_note("switchboard: --backend, --threads and --[no-]mmap apply to local models only; using '" + entry.name +
                  "' as its catalog says");

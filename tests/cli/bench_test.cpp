@@ -57,6 +57,29 @@ TEST(CliBench, MmapAndNoMmapChooseWhereTheWeightsLie) {
   EXPECT_NE(both.err.find("exclude each other"), std::string::npos) << both.err;
 }
 
+// A catalog model is benched as the catalog serves it: its `quantize:` and `options:` stay.
+TEST(CliBench, CatalogModelKeepsItsQuantizeAndOptions) {
+  const auto catalog = mock_catalog("  here: { plugin: local, backend: cpu }\n"
+                                    "models:\n"
+                                    "  plain: { provider: here, path: \"" + kTinyModel + "\" }\n"
+                                    "  eight: { provider: here, path: \"" + kTinyModel + "\", quantize: q8 }\n"
+                                    "  odd: { provider: here, path: \"" + kTinyModel + "\", options: { no_such_option: 1 } }\n");
+  auto bench = [&](const std::string& model) {
+    return run_cli(catalog, {"bench", "--model", model, "--prompt-tokens", "8", "--gen-tokens", "2", "--repetitions", "1", "--threads",
+                             "1", "--json"});
+  };
+  const auto plain = bench("plain"), eight = bench("eight");
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  ASSERT_EQ(eight.exit_code, 0) << eight.err;
+  const auto plain_bytes = nlohmann::json::parse(plain.out)["weight_bytes_per_token"].get<std::int64_t>();
+  const auto eight_bytes = nlohmann::json::parse(eight.out)["weight_bytes_per_token"].get<std::int64_t>();
+  // bf16 projections against 8-bit values with a bf16 scale and bias per 64: 2 bytes against 1.0625.
+  EXPECT_LT(eight_bytes, plain_bytes * 6 / 10);
+  const auto odd = bench("odd");
+  EXPECT_NE(odd.exit_code, 0);
+  EXPECT_NE(odd.err.find("no_such_option"), std::string::npos) << odd.err;
+}
+
 TEST(CliBench, NeedsAModel) {
   const auto result = run_cli(standard_catalog(), {"bench"});
   EXPECT_EQ(result.exit_code, 2);
