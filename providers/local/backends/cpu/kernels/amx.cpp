@@ -5,7 +5,7 @@
 // Tiles: C0..C3 accumulate (rows 0-15 and 16-31) × (high and low parts), A4 and A5 hold the
 // weight rows unpacked to one byte per value, B6 and B7 the tokens' high and low parts.
 
-#include <immintrin.h>
+#include "backends/cpu/kernels/intrinsics.hpp"
 
 #include <algorithm>
 #include <cstring>

@@ -1,7 +1,7 @@
 // The AVX2 kernels (with FMA and F16C): decode's byte products with vpmaddubsw, 64 columns a block;
 // prefill's token products on int16 with vpmaddwd.
 
-#include <immintrin.h>
+#include "backends/cpu/kernels/intrinsics.hpp"
 
 #include <algorithm>
 #include <cmath>
