@@ -83,7 +83,9 @@ TEST(MockToolCalls, TextComesFirstAndSeveralCallsKeepTheirOwnIndex) {
   std::vector<ToolCall> rebuilt;
   bool calls_started = false;
   for (const auto& chunk : stream.chunks) {
-    if (calls_started) EXPECT_TRUE(chunk.text.empty());
+    if (calls_started) {
+      EXPECT_TRUE(chunk.text.empty());
+    }
     for (const auto& delta : chunk.tool_calls) {
       calls_started = true;
       if (delta.index == static_cast<int>(rebuilt.size())) rebuilt.push_back({delta.id, delta.name, ""});
