@@ -19,13 +19,19 @@ using switchboard::fixtures::logit_tolerance;
 using switchboard::fixtures::max_abs_difference;
 using nlohmann::json;
 
+BackendOptions backend_of_kind(const std::string& kind) {
+  BackendOptions options;
+  options.kind = kind;
+  return options;
+}
+
 struct LoadedModel {
   LoadedModel(const std::string& name, const std::string& backend_kind)
       : folder(switchboard::fixtures::model_fixture(name)),
         config(load_model_config(folder)),
         store(folder),
         weights(load_transformer_weights(store, config)),
-        backend(make_backend({.kind = backend_kind})),
+        backend(make_backend(backend_of_kind(backend_kind))),
         transformer(config, weights, *backend) {}
 
   std::vector<float> run(const std::vector<std::int32_t>& ids, bool all_logits = false) {

@@ -30,7 +30,9 @@ class VulkanOps : public ::testing::TestWithParam<bool> {
     }
     gpu = make_vulkan_backend();
     unsetenv("SWITCHBOARD_VULKAN_SUBGROUPS");
-    if (!GetParam()) ASSERT_EQ(gpu->describe()["kernels"], "shared-memory reductions");
+    if (!GetParam()) {
+      ASSERT_EQ(gpu->describe()["kernels"], "shared-memory reductions");
+    }
     cpu = make_cpu_backend(1);
   }
 
