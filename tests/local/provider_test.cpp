@@ -266,4 +266,12 @@ TEST(LocalProvider, UnknownOptionsAreConfigErrors) {
   EXPECT_THAT(config_error(runtime, "odd"), HasSubstr("unknown option 'quantise'"));
 }
 
+TEST(LocalProvider, PrefillChunkMustBeAPositiveWholeNumber) {
+  auto runtime = runtime_for({}, "  zero: { provider: cpu, path: \"/tmp\", options: { prefill_chunk: 0 } }\n"
+                                 "  text: { provider: cpu, path: \"/tmp\", options: { prefill_chunk: \"256\" } }\n"
+                                 "  huge: { provider: cpu, path: \"/tmp\", options: { prefill_chunk: 100000000000 } }\n");
+  for (const char* name : {"zero", "text", "huge"})
+    EXPECT_THAT(config_error(runtime, name), HasSubstr("option 'prefill_chunk' expects a whole number of tokens from 1 to 65536")) << name;
+}
+
 }  // namespace

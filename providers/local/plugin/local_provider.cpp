@@ -22,6 +22,10 @@
 namespace switchboard::local {
 namespace {
 
+// More prompt tokens per forward pass than any context here holds; a chunk's scratch memory
+// grows with it (estimate_memory), so a typo of extra digits is an error, not a huge reservation.
+constexpr std::int64_t kMaxPrefillChunk = 65536;
+
 // One LoadedModel per (folder, load options), shared while any model uses it.
 class FolderCache {
  public:
@@ -127,8 +131,12 @@ class LocalProvider final : public LLMProvider {
     if (entry.quantize == "q8") settings.load.quantize_bits = 8;
     settings.load.residency = residency_;
     for (const auto& [key, value] : entry.options.items()) {
-      if (key == "prefill_chunk" && value.is_number_integer() && value.get<int>() > 0) settings.prefill_chunk = value.get<int>();
-      else throw Error(ErrorCategory::config, "model '" + entry.name + "': unknown option '" + key + "' (known: prefill_chunk)");
+      if (key != "prefill_chunk")
+        throw Error(ErrorCategory::config, "model '" + entry.name + "': unknown option '" + key + "' (known: prefill_chunk)");
+      if (!value.is_number_integer() || value.get<std::int64_t>() < 1 || value.get<std::int64_t>() > kMaxPrefillChunk)
+        throw Error(ErrorCategory::config, "model '" + entry.name + "': option 'prefill_chunk' expects a whole number of tokens from 1 to " +
+                                               std::to_string(kMaxPrefillChunk) + "; got " + value.dump());
+      settings.prefill_chunk = value.get<int>();
     }
     auto cache = folders_;
     return LocalModel::create(
