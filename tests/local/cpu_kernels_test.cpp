@@ -126,7 +126,9 @@ struct Case {
 
 std::vector<Case> cases() {
   std::vector<Case> all;
-  for (int cols : {64, 192, 896}) {
+  // 896 and 1280 columns: 4-bit rows of 7 and 10 whole 128-column chunks, shorter and longer than
+  // the 8 chunks whose activation avx512_vnni holds in registers.
+  for (int cols : {64, 192, 896, 1280}) {
     const WeightMatrix source = float_matrix(37, cols, static_cast<unsigned>(cols));
     for (int bits : {4, 8})
       for (int group : {32, 64, 128}) {
